@@ -1,0 +1,43 @@
+// Command hotline is the Hotline contact-center engine: `hotline serve`
+// runs the server; other subcommands are clients of a running server.
+package main
+
+import (
+	"fmt"
+	"os"
+	_ "time/tzdata" // hours of operation must not depend on the host's zoneinfo
+)
+
+const usage = `hotline: a contact-center engine compatible with Amazon Connect
+
+Usage:
+  hotline serve [--listen ADDR] [--data DIR]   run the server
+  hotline version                              print the version
+
+Run "hotline serve --help" for the server's settings.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "version":
+		fmt.Println("hotline", version)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "hotline: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hotline:", err)
+		os.Exit(1)
+	}
+}
+
+var version = "dev"

@@ -1,0 +1,121 @@
+package awsmodel
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// pattern is a model pattern translated for RE2. Models are written for Java
+// regular expressions: some are escaped twice (`\\+[1-9]\\d{1,14}$` meaning
+// E.164), some are wrapped in /slashes/, and some open with look-aheads that
+// RE2 lacks. Leading look-aheads become separate checks.
+type pattern struct {
+	main    *regexp.Regexp
+	mustNot []*regexp.Regexp // from (?!X): the text must not match ^X here
+	must    []*regexp.Regexp // from (?=X): the text must match ^X here
+}
+
+func (p *pattern) match(s string) bool {
+	for _, re := range p.mustNot {
+		if re.MatchString(s) {
+			return false
+		}
+	}
+	for _, re := range p.must {
+		if !re.MatchString(s) {
+			return false
+		}
+	}
+	return p.main.MatchString(s)
+}
+
+var javaUnicode = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
+
+func compilePattern(src string) (*pattern, error) {
+	s := src
+	if len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/' {
+		s = s[1 : len(s)-1]
+	}
+	// A model string of `\\d` (two backslashes) was meant as `\d`.
+	s = strings.ReplaceAll(s, `\\`, `\`)
+	// Java's \uXXXX is RE2's \x{XXXX}.
+	s = javaUnicode.ReplaceAllString(s, `\x{$1}`)
+	anchored := strings.HasPrefix(s, "^")
+	rest := strings.TrimPrefix(s, "^")
+	p := &pattern{}
+	for strings.HasPrefix(rest, "(?!") || strings.HasPrefix(rest, "(?=") {
+		end := groupEnd(rest)
+		if end < 0 {
+			return nil, fmt.Errorf("unbalanced look-ahead in %q", src)
+		}
+		body := rest[3:end]
+		re, err := regexp.Compile("^(?:" + body + ")")
+		if err != nil {
+			return nil, err
+		}
+		if rest[2] == '!' {
+			p.mustNot = append(p.mustNot, re)
+		} else {
+			p.must = append(p.must, re)
+		}
+		rest = rest[end+1:]
+	}
+	if len(p.mustNot)+len(p.must) > 0 && !anchored {
+		// A look-ahead without ^ may apply at any position; too rare to
+		// emulate, so refuse rather than check the wrong thing.
+		return nil, fmt.Errorf("unanchored look-ahead in %q", src)
+	}
+	if anchored {
+		rest = "^" + rest
+	}
+	re, err := regexp.Compile(rest)
+	if err != nil {
+		return nil, err
+	}
+	p.main = re
+	return p, nil
+}
+
+// groupEnd returns the index of the parenthesis closing the group that opens
+// s, honouring escapes and character classes, or -1.
+func groupEnd(s string) int {
+	depth, inClass := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			inClass = true
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// UnenforceablePatterns names the shapes whose patterns cannot be translated
+// to RE2 and are therefore not checked.
+func UnenforceablePatterns(s *Service) []string {
+	var names []string
+	for name, sh := range s.Shapes {
+		if sh.Pattern == "" {
+			continue
+		}
+		if _, err := compilePattern(sh.Pattern); err != nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}

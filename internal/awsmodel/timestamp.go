@@ -1,0 +1,68 @@
+package awsmodel
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Timestamp is a model timestamp. On the JSON protocols it travels as epoch
+// seconds with an optional fraction; requests may also carry ISO 8601.
+type Timestamp struct{ time.Time }
+
+// NewTimestamp wraps t, truncated to the millisecond as AWS reports times.
+func NewTimestamp(t time.Time) *Timestamp {
+	return &Timestamp{t.Truncate(time.Millisecond)}
+}
+
+// MarshalJSON writes epoch seconds, with milliseconds when there are any.
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	ms := t.UnixMilli()
+	if ms%1000 == 0 {
+		return strconv.AppendInt(nil, ms/1000, 10), nil
+	}
+	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', 3, 64), nil
+}
+
+// UnmarshalJSON accepts epoch seconds or an ISO 8601 string.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		tt, err := ParseTimestamp(s)
+		if err != nil {
+			return err
+		}
+		t.Time = tt
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return fmt.Errorf("invalid timestamp %s", b)
+	}
+	sec, frac := math.Modf(f)
+	t.Time = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	return nil
+}
+
+// ParseTimestamp reads the string forms AWS accepts: epoch seconds, ISO 8601.
+func ParseTimestamp(s string) (time.Time, error) {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", time.RFC1123} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid timestamp %q", s)
+}

@@ -1,0 +1,103 @@
+// Package connect owns the Amazon Connect admin resources: instances,
+// contact flows, flow modules, hours of operation, queues, phone numbers,
+// prompts, the Lambda allow-list and their tags. It holds the domain rules
+// and persists records in the store; the edge hands it typed requests.
+package connect
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/hotline-dev/hotline/internal/apierr"
+	"github.com/hotline-dev/hotline/internal/awsmodel"
+	"github.com/hotline-dev/hotline/internal/clock"
+	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/store"
+)
+
+// Config says where the service lives: the account and Region that appear
+// in every ARN it issues.
+type Config struct {
+	Region    string
+	AccountID string
+	Quotas    Quotas // zero fields take DefaultQuotas' values
+}
+
+// Service implements the Connect admin API on a store.
+type Service struct {
+	cfg   Config
+	db    store.Store
+	clock clock.Clock
+	log   *slog.Logger
+}
+
+// New returns the Connect service.
+func New(cfg Config, db store.Store, clk clock.Clock, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg.Quotas = cfg.Quotas.withDefaults()
+	return &Service{cfg: cfg, db: db, clock: clk, log: log}
+}
+
+// API returns the edge service carrying every Connect operation Hotline
+// implements.
+func (s *Service) API() *edge.Service {
+	api := edge.NewService(awsmodel.MustLoad("connect"), "InvalidParameterException", "InternalServiceException")
+	s.registerInstances(api)
+	s.registerFlows(api)
+	s.registerModules(api)
+	s.registerHours(api)
+	s.registerQueues(api)
+	s.registerPhoneNumbers(api)
+	s.registerPrompts(api)
+	s.registerLambdas(api)
+	s.registerTags(api)
+	return api
+}
+
+// Error codes of the Connect model used across the package.
+const (
+	codeNotFound     = "ResourceNotFoundException"
+	codeDuplicate    = "DuplicateResourceException"
+	codeInUse        = "ResourceInUseException"
+	codeInvalidParam = "InvalidParameterException"
+	codeInvalidReq   = "InvalidRequestException"
+	codeLimit        = "LimitExceededException"
+	codeQuota        = "ServiceQuotaExceededException"
+)
+
+func notFound(format string, args ...any) error { return apierr.New(codeNotFound, format, args...) }
+
+func invalidParam(format string, args ...any) error {
+	return apierr.New(codeInvalidParam, format, args...)
+}
+
+// view and update run fn in a store transaction.
+func (s *Service) view(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.db.View(ctx, fn)
+}
+
+func (s *Service) update(ctx context.Context, fn func(tx store.RwTx) error) error {
+	return s.db.Update(ctx, fn)
+}
+
+func apiErr(code, format string, args ...any) error { return apierr.New(code, format, args...) }
+
+func ptr[T any](v T) *T { return &v }
+
+// maxResults applies a list operation's default page size.
+func maxResults(requested *int32, def int) int {
+	if requested == nil || *requested <= 0 {
+		return def
+	}
+	return int(*requested)
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

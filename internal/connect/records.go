@@ -1,0 +1,210 @@
+package connect
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/hotline-dev/hotline/internal/pagetoken"
+	"github.com/hotline-dev/hotline/internal/store"
+)
+
+// kind is a family of instance-scoped resources: its resource type in ARNs
+// and the words used for it in messages.
+type kind struct {
+	arnType string
+	label   string
+}
+
+var (
+	kindFlow   = kind{"contact-flow", "contact flow"}
+	kindModule = kind{"flow-module", "flow module"}
+	kindHours  = kind{"operating-hours", "hours of operation"}
+	kindQueue  = kind{"queue", "queue"}
+	kindPrompt = kind{"prompt", "prompt"}
+)
+
+// Key layout. Instance-scoped records live under connect/i/<instance>/ so
+// that deleting an instance is one range delete:
+//
+//	connect/instance/<id>                     instance record
+//	connect/alias/<alias>                     instance id
+//	connect/i/<inst>/<arnType>/r/<id>         resource record (JSON)
+//	connect/i/<inst>/<arnType>/n/<name>       resource id (names are unique per kind)
+//	connect/i/<inst>/lambda/<function ARN>    Lambda allow-list entry
+//	connect/phone/r/<id>                      phone number record
+//	connect/phone/n/<E.164 number>            phone number id
+func instanceKey(id string) string      { return "connect/instance/" + id }
+func aliasKey(alias string) string      { return "connect/alias/" + alias }
+func instancePrefix(inst string) string { return "connect/i/" + inst + "/" }
+
+func recordPrefix(inst string, k kind) string { return instancePrefix(inst) + k.arnType + "/r/" }
+func recordKey(inst string, k kind, id string) string {
+	return recordPrefix(inst, k) + id
+}
+func nameKey(inst string, k kind, name string) string {
+	return instancePrefix(inst) + k.arnType + "/n/" + name
+}
+
+func newID() string { return uuid.NewString() }
+
+// arn builds the ARN of an instance-scoped resource.
+func (s *Service) arn(inst string, k kind, id string) string {
+	return fmt.Sprintf("%s/%s/%s", s.instanceARN(inst), k.arnType, id)
+}
+
+func (s *Service) instanceARN(inst string) string {
+	return fmt.Sprintf("arn:aws:connect:%s:%s:instance/%s", s.cfg.Region, s.cfg.AccountID, inst)
+}
+
+// idFromRef accepts a resource id or its ARN (the Connect API takes either
+// wherever it takes an id) and returns the id. An ARN must name a resource of
+// kind k in instance inst.
+func (s *Service) idFromRef(inst string, k kind, ref string) (string, error) {
+	if !strings.HasPrefix(ref, "arn:") {
+		return ref, nil
+	}
+	prefix := s.instanceARN(inst) + "/" + k.arnType + "/"
+	id, ok := strings.CutPrefix(ref, prefix)
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return "", notFound("%s %s was not found in instance %s", k.label, ref, inst)
+	}
+	return id, nil
+}
+
+// getJSON reads the record at key into a new T; ok is false when absent.
+func getJSON[T any](tx store.Tx, key string) (*T, bool, error) {
+	b, err := tx.Get([]byte(key))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, false, fmt.Errorf("connect: corrupt record %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+func putJSON(tx store.RwTx, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Put([]byte(key), b)
+}
+
+func exists(tx store.Tx, key string) (bool, error) {
+	_, err := tx.Get([]byte(key))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// deletePrefix removes every key that starts with prefix.
+func deletePrefix(tx store.RwTx, prefix string) error {
+	var keys [][]byte
+	for k := range tx.Scan([]byte(prefix), store.PrefixEnd([]byte(prefix))) {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		if err := tx.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pageRequest is a list call's paging: its token, its page size, and a scope
+// naming the listing (and its filters) so a token cannot cross listings.
+type pageRequest struct {
+	scope string
+	token *string
+	max   int
+}
+
+// page lists the JSON records under prefix in key order, keeping those keep
+// accepts, one page at a time.
+func page[T any](tx store.Tx, prefix string, req pageRequest, keep func(*T) bool) ([]*T, *string, error) {
+	tok := ""
+	if req.token != nil {
+		tok = *req.token
+	}
+	after, err := pagetoken.Decode(req.scope, tok)
+	if err != nil {
+		return nil, nil, invalidParam("nextToken is not valid: %v", err)
+	}
+	start := []byte(prefix)
+	if after != "" {
+		if !strings.HasPrefix(after, prefix) {
+			return nil, nil, invalidParam("nextToken is not valid: %v", pagetoken.ErrInvalid)
+		}
+		start = append([]byte(after), 0)
+	}
+	var (
+		items   []*T
+		lastKey string
+	)
+	for k, v := range tx.Scan(start, store.PrefixEnd([]byte(prefix))) {
+		item := new(T)
+		if err := json.Unmarshal(v, item); err != nil {
+			return nil, nil, fmt.Errorf("connect: corrupt record %s: %w", k, err)
+		}
+		if keep != nil && !keep(item) {
+			continue
+		}
+		if len(items) == req.max {
+			next := pagetoken.Encode(req.scope, lastKey)
+			return items, &next, nil
+		}
+		items = append(items, item)
+		lastKey = string(k)
+	}
+	return items, nil, nil
+}
+
+// claimName reserves name for the resource id within its kind, answering
+// DuplicateResourceException when another resource holds it.
+func claimName(tx store.RwTx, inst string, k kind, name, id string) error {
+	key := []byte(nameKey(inst, k, name))
+	b, err := tx.Get(key)
+	switch {
+	case err == nil && string(b) != id:
+		return apiErr(codeDuplicate, "a %s named %q already exists in instance %s", k.label, name, inst)
+	case err == nil:
+		return nil
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	return tx.Put(key, []byte(id))
+}
+
+// rename moves the name reservation of id from old to name.
+func rename(tx store.RwTx, inst string, k kind, old, name, id string) error {
+	if old == name {
+		return nil
+	}
+	if err := claimName(tx, inst, k, name, id); err != nil {
+		return err
+	}
+	return tx.Delete([]byte(nameKey(inst, k, old)))
+}
+
+// checkQuota refuses to add one more resource of kind k beyond limit.
+func checkQuota(tx store.Tx, inst string, k kind, limit int) error {
+	prefix := []byte(recordPrefix(inst, k))
+	n := 0
+	for range tx.Scan(prefix, store.PrefixEnd(prefix)) {
+		n++
+	}
+	if n >= limit {
+		return apiErr(codeLimit, "instance %s already has %d %s resources, its quota", inst, n, k.label)
+	}
+	return nil
+}

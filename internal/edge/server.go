@@ -1,0 +1,269 @@
+// Package edge owns Hotline's HTTP front door: one port for every AWS
+// service, SigV4 verification, routing by the service named in the
+// credential scope, the rest-json and JSON 1.0 codecs, AWS error responses,
+// request ids, metrics and access logs. It knows nothing of storage: every
+// operation is a typed request → typed response function registered by a
+// service package.
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hotline-dev/hotline/internal/apierr"
+	"github.com/hotline-dev/hotline/internal/awsmodel"
+	"github.com/hotline-dev/hotline/internal/sigv4"
+)
+
+// DefaultMaxBody is the largest request body the edge reads.
+const DefaultMaxBody = 8 << 20
+
+// Config configures a Server.
+type Config struct {
+	Verifier *sigv4.Verifier
+	Logger   *slog.Logger
+	// Registerer receives the request metrics; nil means none are kept.
+	Registerer prometheus.Registerer
+	MaxBody    int64
+}
+
+// Server is the edge. Register services on it, then serve it.
+type Server struct {
+	verifier *sigv4.Verifier
+	log      *slog.Logger
+	maxBody  int64
+	services map[string]*Service // by SigV4 signing name
+	internal *http.ServeMux      // Hotline's own endpoints under /_hotline/ and /metrics
+
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// NewServer returns an edge with no services.
+func NewServer(cfg Config) *Server {
+	s := &Server{
+		verifier: cfg.Verifier,
+		log:      cfg.Logger,
+		maxBody:  cfg.MaxBody,
+		services: map[string]*Service{},
+		internal: http.NewServeMux(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hotline_requests_total",
+			Help: "API requests by service, operation and HTTP status.",
+		}, []string{"service", "operation", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "hotline_request_duration_seconds",
+			Help:    "API request latency by service and operation.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14),
+		}, []string{"service", "operation"}),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody == 0 {
+		s.maxBody = DefaultMaxBody
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(s.requests, s.latency)
+	}
+	return s
+}
+
+// Register serves svc under its model's signing name.
+func (s *Server) Register(svc *Service) {
+	svc.server = s
+	s.services[svc.Model.Metadata.SigningName] = svc
+}
+
+// HandleInternal serves one of Hotline's own endpoints. Paths must start
+// with /_hotline/ (or be /metrics); signed says whether callers must sign
+// requests like any AWS API call.
+func (s *Server) HandleInternal(pattern string, h http.Handler, signed bool) {
+	if !signed {
+		s.internal.Handle(pattern, h)
+		return
+	}
+	s.internal.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := s.readBody(r)
+		if err != nil {
+			s.writeError(w, r, nil, err)
+			return
+		}
+		id, err := s.verifier.Verify(r, body)
+		if err != nil {
+			s.writeError(w, r, nil, err)
+			return
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+	}))
+}
+
+type identityKey struct{}
+
+// IdentityFrom returns the verified caller of the request that ctx belongs to.
+func IdentityFrom(ctx context.Context) (sigv4.Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(sigv4.Identity)
+	return id, ok
+}
+
+type bodyKey struct{}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Amzn-RequestId", uuid.NewString())
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	if strings.HasPrefix(r.URL.Path, "/_hotline/") || r.URL.Path == "/metrics" {
+		s.internal.ServeHTTP(w, r)
+		return
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		s.writeError(w, r, nil, err)
+		return
+	}
+	id, err := s.verifier.Verify(r, body)
+	if err != nil {
+		s.writeError(w, r, nil, err)
+		return
+	}
+	svc, ok := s.services[id.Service]
+	if !ok {
+		s.writeError(w, r, nil, apierr.New("UnknownServiceException",
+			"this endpoint does not serve the AWS service %q named in the request's credential scope", id.Service))
+		return
+	}
+	ctx := context.WithValue(r.Context(), identityKey{}, id)
+	ctx = context.WithValue(ctx, bodyKey{}, body)
+	r = r.WithContext(ctx)
+	if svc.mux != nil {
+		svc.mux.ServeHTTP(w, r)
+		return
+	}
+	op, err := svc.jsonOperation(r)
+	if err != nil {
+		s.writeError(w, r, svc, err)
+		return
+	}
+	s.run(w, r, svc, op)
+}
+
+func (s *Server) readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, apierr.New("RequestEntityTooLargeException", "the request body is larger than %d bytes", s.maxBody)
+	}
+	return body, err
+}
+
+// run decodes, validates and executes one operation and writes its answer.
+func (s *Server) run(w http.ResponseWriter, r *http.Request, svc *Service, op *awsmodel.Operation) {
+	start := time.Now()
+	status := s.execute(w, r, svc, op)
+	name := svc.Model.Metadata.SigningName
+	s.requests.WithLabelValues(name, op.Name, strconv.Itoa(status)).Inc()
+	s.latency.WithLabelValues(name, op.Name).Observe(time.Since(start).Seconds())
+}
+
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, svc *Service, op *awsmodel.Operation) int {
+	handler, ok := svc.handlers[op.Name]
+	if !ok {
+		return s.writeError(w, r, svc, apierr.New("NotImplementedException",
+			"Hotline does not implement %s %s yet; see docs/compatibility.md", svc.Model.Metadata.ServiceID, op.Name))
+	}
+	body, _ := r.Context().Value(bodyKey{}).([]byte)
+	doc, err := svc.decode(op, r, body)
+	if err != nil {
+		return s.writeError(w, r, svc, err)
+	}
+	if op.Input != nil {
+		if err := svc.Model.Validate(op.Input.Shape, doc); err != nil {
+			return s.writeError(w, r, svc, apierr.New(svc.ValidationError, "%s", err.Error()))
+		}
+	}
+	out, err := handler(r.Context(), doc)
+	if err != nil {
+		return s.writeError(w, r, svc, err)
+	}
+	status, header, payload, err := svc.encode(op, out)
+	if err != nil {
+		return s.writeError(w, r, svc, err)
+	}
+	for k, v := range header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(payload)
+	return status
+}
+
+// statusOf gives edge-level errors that no service model defines their status.
+var statusOf = map[string]int{
+	"UnknownOperationException":      http.StatusNotFound,
+	"UnknownServiceException":        http.StatusBadRequest,
+	"NotImplementedException":        http.StatusNotImplemented,
+	"SerializationException":         http.StatusBadRequest,
+	"RequestEntityTooLargeException": http.StatusRequestEntityTooLarge,
+}
+
+// writeError writes err in the shape every AWS SDK parses: the code in
+// X-Amzn-ErrorType and a JSON body with Message and any modelled members.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, svc *Service, err error) int {
+	var (
+		code, msg string
+		status    int
+		fields    map[string]any
+	)
+	var sigErr *sigv4.Error
+	switch e, ok := apierr.As(err); {
+	case ok:
+		code, msg, fields = e.Code, e.Message, e.Fields
+		if svc != nil {
+			status, _ = svc.Model.ErrorStatus(code)
+		}
+		if status == 0 {
+			status = statusOf[code]
+		}
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+	case errors.As(err, &sigErr):
+		code, msg, status = sigErr.Code, sigErr.Message, sigErr.Status
+	default:
+		code, msg, status = "InternalServiceException", "an internal error occurred; the server log has the details", http.StatusInternalServerError
+		if svc != nil {
+			code = svc.InternalError
+		}
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path,
+			"requestId", w.Header().Get("X-Amzn-RequestId"), "err", err)
+	}
+	payload := make(map[string]any, len(fields)+1)
+	for k, v := range fields {
+		payload[k] = v
+	}
+	payload["Message"] = msg
+	b, _ := json.Marshal(payload)
+	h := w.Header()
+	h.Set("X-Amzn-ErrorType", code)
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	s.log.Debug("request failed", "method", r.Method, "path", r.URL.Path, "code", code, "status", status)
+	return status
+}

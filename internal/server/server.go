@@ -1,0 +1,134 @@
+// Package server assembles a Hotline server: it opens the store, builds the
+// services and the edge, and serves them on one listener until stopped.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hotline-dev/hotline/internal/clock"
+	"github.com/hotline-dev/hotline/internal/connect"
+	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/sigv4"
+	"github.com/hotline-dev/hotline/internal/store"
+	"github.com/hotline-dev/hotline/internal/store/bolt"
+)
+
+// Config is what a server needs to start.
+type Config struct {
+	DataDir   string
+	Region    string
+	AccountID string
+	// Credentials maps access key ids to secrets. Empty means the
+	// development pair test/test, which the caller allows only on loopback.
+	Credentials map[string]string
+	Clock       clock.Clock
+	Logger      *slog.Logger
+	Quotas      connect.Quotas
+}
+
+// Defaults for an unconfigured server.
+const (
+	DefaultRegion    = "us-east-1"
+	DefaultAccountID = "000000000000"
+)
+
+// Server is a running Hotline.
+type Server struct {
+	cfg     Config
+	db      store.Store
+	edge    *edge.Server
+	Connect *connect.Service
+	// DefaultInstanceID is the id of the instance created on first start.
+	DefaultInstanceID string
+	http              *http.Server
+}
+
+// New opens the data directory and builds every service.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = DefaultAccountID
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	creds := cfg.Credentials
+	if len(creds) == 0 {
+		creds = map[string]string{"test": "test"}
+	}
+	db, err := bolt.Open(filepath.Join(cfg.DataDir, "hotline.db"))
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	e := edge.NewServer(edge.Config{
+		Verifier: &sigv4.Verifier{
+			Lookup: func(id string) (string, bool) { s, ok := creds[id]; return s, ok },
+			Now:    cfg.Clock.Now,
+		},
+		Logger:     cfg.Logger,
+		Registerer: reg,
+	})
+	conn := connect.New(connect.Config{Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas}, db, cfg.Clock, cfg.Logger)
+	e.Register(conn.API())
+	e.HandleInternal("GET /_hotline/health", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	}), false)
+	e.HandleInternal("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), false)
+	// An unauthenticated no-op, the baseline the edge benchmark compares to.
+	e.HandleInternal("GET /_hotline/empty", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{}`))
+	}), false)
+
+	id, created, err := conn.EnsureDefaultInstance(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("creating the default instance: %w", err)
+	}
+	if created {
+		cfg.Logger.Info("created the default instance", "instanceId", id, "alias", connect.DefaultInstanceAlias)
+	}
+	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, DefaultInstanceID: id}, nil
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.edge }
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.http = &http.Server{Handler: s.edge, ReadHeaderTimeout: 10 * time.Second}
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting requests, waits for those in flight, and closes
+// the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
+	if s.http != nil {
+		err = s.http.Shutdown(ctx)
+	}
+	return errors.Join(err, s.db.Close())
+}
