@@ -235,7 +235,13 @@ func genTypes(m *awsmodel.Service, pkg, svc string, ops []string) ([]byte, error
 				wire = ref.LocationName
 			}
 			typ := goType(m, ref.Shape, !required[mn])
-			fmt.Fprintf(&b, "\t%s %s `json:\"%s,omitempty\"`\n", exported(mn), typ, wire)
+			// A required scalar is a value that must always be written,
+			// even when it is zero (Minutes: 0).
+			omit := ",omitempty"
+			if required[mn] && !strings.HasPrefix(typ, "*") && !strings.HasPrefix(typ, "[]") && !strings.HasPrefix(typ, "map[") {
+				omit = ""
+			}
+			fmt.Fprintf(&b, "\t%s %s `json:\"%s%s\"`\n", exported(mn), typ, wire, omit)
 		}
 		b.WriteString("}\n\n")
 	}

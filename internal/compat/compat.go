@@ -6,6 +6,7 @@ package compat
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/hotline-dev/hotline/internal/awsmodel"
 	"github.com/hotline-dev/hotline/internal/clock"
@@ -31,19 +32,31 @@ func models() []model {
 	}
 }
 
-// Counts returns, per model file name, how many operations are implemented
-// and how many the model has.
-func Counts() map[string][2]int {
-	out := map[string][2]int{}
+// Summary is the line the README carries between its compat markers.
+func Summary() string {
+	var parts []string
 	for _, m := range models() {
 		svc := awsmodel.MustLoad(m.file)
-		n := 0
-		if m.api != nil {
-			n = len(m.api.Implemented())
-		}
-		out[m.file] = [2]int{n, len(svc.Operations)}
+		parts = append(parts, fmt.Sprintf("%s: %d of %d operations", m.title, implementedCount(m), len(svc.Operations)))
 	}
-	return out
+	return "Implemented today: " + strings.Join(parts, "; ") + " ([full list](docs/compatibility.md))."
+}
+
+// Markers delimit the generated summary in README.md.
+const (
+	BeginMarker = "<!-- compat:begin -->"
+	EndMarker   = "<!-- compat:end -->"
+)
+
+// WithSummary returns readme with the text between the markers replaced by
+// the current summary, and false when the markers are missing.
+func WithSummary(readme []byte) ([]byte, bool) {
+	s := string(readme)
+	i, j := strings.Index(s, BeginMarker), strings.Index(s, EndMarker)
+	if i < 0 || j < i {
+		return readme, false
+	}
+	return []byte(s[:i+len(BeginMarker)] + "\n" + Summary() + "\n" + s[j:]), true
 }
 
 // Page renders docs/compatibility.md.

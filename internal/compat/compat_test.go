@@ -16,3 +16,17 @@ func TestPageIsCurrent(t *testing.T) {
 		t.Fatal("docs/compatibility.md is out of date: run go run ./cmd/compatgen")
 	}
 }
+
+func TestReadmeSummaryIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	updated, ok := WithSummary(readme)
+	if !ok {
+		t.Fatal("README.md lacks the compat markers")
+	}
+	if !bytes.Equal(updated, readme) {
+		t.Fatal("README.md's implemented counts are out of date: run go run ./cmd/compatgen")
+	}
+}

@@ -187,16 +187,16 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, svc *Service, o
 			"Hotline does not implement %s %s yet; see docs/compatibility.md", svc.Model.Metadata.ServiceID, op.Name))
 	}
 	body, _ := r.Context().Value(bodyKey{}).([]byte)
-	doc, err := svc.decode(op, r, body)
+	req, err := svc.decode(op, r, body)
 	if err != nil {
 		return s.writeError(w, r, svc, err)
 	}
 	if op.Input != nil {
-		if err := svc.Model.Validate(op.Input.Shape, doc); err != nil {
+		if err := svc.Model.Validate(op.Input.Shape, req.doc); err != nil {
 			return s.writeError(w, r, svc, apierr.New(svc.ValidationError, "%s", err.Error()))
 		}
 	}
-	out, err := handler(r.Context(), doc)
+	out, err := handler(r.Context(), req)
 	if err != nil {
 		return s.writeError(w, r, svc, err)
 	}

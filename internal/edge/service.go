@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,8 +34,17 @@ type Service struct {
 	server   *Server        // set by Server.Register
 }
 
-// opHandler runs one operation on a decoded, validated request document.
-type opHandler func(ctx context.Context, doc map[string]any) (any, error)
+// opHandler runs one operation on a decoded, validated request.
+type opHandler func(ctx context.Context, req *request) (any, error)
+
+// request is a decoded operation request: the document validation sees
+// (every member by member name), the raw JSON body, and the members bound
+// to the URI, query string and headers.
+type request struct {
+	doc   map[string]any
+	body  []byte
+	bound map[string]any
+}
 
 // NewService returns a service whose every model operation is routed; the
 // ones without a handler answer 501 naming the operation.
@@ -76,28 +87,91 @@ func (o opRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Handle registers fn as the handler of operation op. In and Out are the
 // operation's generated input and output types.
 func Handle[In, Out any](s *Service, op string, fn func(ctx context.Context, in *In) (*Out, error)) {
-	if _, ok := s.Model.Operations[op]; !ok {
+	o, ok := s.Model.Operations[op]
+	if !ok {
 		panic(fmt.Sprintf("edge: the %s model has no operation %q", s.Model.Metadata.ServiceID, op))
 	}
-	s.handlers[op] = func(ctx context.Context, doc map[string]any) (any, error) {
+	fields := boundFields(s.Model, o, reflect.TypeFor[In]())
+	s.handlers[op] = func(ctx context.Context, req *request) (any, error) {
 		in := new(In)
-		if len(doc) > 0 {
-			b, err := json.Marshal(doc)
-			if err != nil {
-				return nil, err
-			}
-			if err := json.Unmarshal(b, in); err != nil {
+		// The generated types carry the body's wire names, so the body
+		// decodes straight into them; bound members are set by field.
+		if len(req.body) > 0 && len(req.doc) > len(req.bound) {
+			if err := json.Unmarshal(req.body, in); err != nil {
 				return nil, apierr.New(s.ValidationError, "the request could not be read: %v", err)
 			}
 		}
+		v := reflect.ValueOf(in).Elem()
+		for name, val := range req.bound {
+			if idx, ok := fields[name]; ok {
+				setField(v.Field(idx), val)
+			}
+		}
 		out, err := fn(ctx, in)
-		if err != nil {
+		if err != nil || out == nil {
 			return nil, err
 		}
-		if out == nil {
-			return nil, nil
-		}
 		return out, nil
+	}
+}
+
+// boundFields maps the input's URI, query-string and header members to the
+// index of their field in the generated type.
+func boundFields(m *awsmodel.Service, op *awsmodel.Operation, t reflect.Type) map[string]int {
+	fields := map[string]int{}
+	if op.Input == nil || t.Kind() != reflect.Struct {
+		return fields
+	}
+	for name, ref := range m.Shapes[op.Input.Shape].Members {
+		if ref.Location == "" {
+			continue
+		}
+		f, ok := t.FieldByName(strings.ToUpper(name[:1]) + name[1:])
+		if !ok {
+			panic(fmt.Sprintf("edge: %s has no field for member %s", t, name))
+		}
+		fields[name] = f.Index[0]
+	}
+	return fields
+}
+
+// setField stores a coerced URI, query or header value in a generated
+// field. Validation has already checked the value against the model.
+func setField(f reflect.Value, val any) {
+	if f.Kind() == reflect.Pointer {
+		p := reflect.New(f.Type().Elem())
+		setField(p.Elem(), val)
+		f.Set(p)
+		return
+	}
+	switch f.Kind() {
+	case reflect.String:
+		if s, ok := val.(string); ok {
+			f.SetString(s)
+		}
+	case reflect.Int32, reflect.Int64:
+		if n, ok := val.(json.Number); ok {
+			if i, err := n.Int64(); err == nil {
+				f.SetInt(i)
+			}
+		}
+	case reflect.Float64:
+		if n, ok := val.(json.Number); ok {
+			if x, err := n.Float64(); err == nil {
+				f.SetFloat(x)
+			}
+		}
+	case reflect.Bool:
+		if b, ok := val.(bool); ok {
+			f.SetBool(b)
+		}
+	case reflect.Slice:
+		items, _ := val.([]any)
+		sl := reflect.MakeSlice(f.Type(), len(items), len(items))
+		for i, item := range items {
+			setField(sl.Index(i), item)
+		}
+		f.Set(sl)
 	}
 }
 
@@ -129,10 +203,11 @@ func (s *Service) jsonOperation(r *http.Request) (*awsmodel.Operation, error) {
 // decode builds the request document of op from the HTTP request: body
 // members from the JSON body, and URI, query-string and header members
 // from where the model binds them, keyed by member name.
-func (s *Service) decode(op *awsmodel.Operation, r *http.Request, body []byte) (map[string]any, error) {
+func (s *Service) decode(op *awsmodel.Operation, r *http.Request, body []byte) (*request, error) {
 	doc := map[string]any{}
+	req := &request{doc: doc, body: body, bound: map[string]any{}}
 	if op.Input == nil {
-		return doc, nil
+		return req, nil
 	}
 	shape := s.Model.Shapes[op.Input.Shape]
 	if len(bytes.TrimSpace(body)) > 0 && hasBodyMembers(shape) {
@@ -159,6 +234,7 @@ func (s *Service) decode(op *awsmodel.Operation, r *http.Request, body []byte) (
 			}
 		}
 	}
+	var query url.Values
 	for name, ref := range shape.Members {
 		switch ref.Location {
 		case "uri":
@@ -166,7 +242,10 @@ func (s *Service) decode(op *awsmodel.Operation, r *http.Request, body []byte) (
 				doc[name] = coerce(s.Model.Shapes[ref.Shape], v)
 			}
 		case "querystring":
-			vals, ok := r.URL.Query()[ref.LocationName]
+			if query == nil {
+				query = r.URL.Query()
+			}
+			vals, ok := query[ref.LocationName]
 			if !ok {
 				continue
 			}
@@ -184,8 +263,11 @@ func (s *Service) decode(op *awsmodel.Operation, r *http.Request, body []byte) (
 				doc[name] = coerce(s.Model.Shapes[ref.Shape], v)
 			}
 		}
+		if v, ok := doc[name]; ok && ref.Location != "" {
+			req.bound[name] = v
+		}
 	}
-	return doc, nil
+	return req, nil
 }
 
 func hasBodyMembers(sh *awsmodel.Shape) bool {

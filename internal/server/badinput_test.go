@@ -41,7 +41,15 @@ func errorOf(t *testing.T, err error) (code string, status int, msg string) {
 	if errors.As(err, &httpErr) {
 		status = httpErr.HTTPStatusCode()
 	}
-	return apiErr.ErrorCode(), status, apiErr.ErrorMessage()
+	msg = apiErr.ErrorMessage()
+	// The Go SDK reads only the problems list of this error, not a message.
+	var invalid *types.InvalidContactFlowException
+	if errors.As(err, &invalid) {
+		for _, p := range invalid.Problems {
+			msg += aws.ToString(p.Message) + "\n"
+		}
+	}
+	return apiErr.ErrorCode(), status, msg
 }
 
 // snapshot is what a bad request must leave untouched.

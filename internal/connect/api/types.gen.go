@@ -13,20 +13,20 @@ var _ awsmodel.Timestamp
 
 type AssociateLambdaFunctionRequest struct {
 	ClientToken *string `json:"ClientToken,omitempty"`
-	FunctionArn string  `json:"FunctionArn,omitempty"`
-	InstanceId  string  `json:"InstanceId,omitempty"`
+	FunctionArn string  `json:"FunctionArn"`
+	InstanceId  string  `json:"InstanceId"`
 }
 
 type AssociatePhoneNumberContactFlowRequest struct {
-	ContactFlowId string `json:"ContactFlowId,omitempty"`
-	InstanceId    string `json:"InstanceId,omitempty"`
-	PhoneNumberId string `json:"PhoneNumberId,omitempty"`
+	ContactFlowId string `json:"ContactFlowId"`
+	InstanceId    string `json:"InstanceId"`
+	PhoneNumberId string `json:"PhoneNumberId"`
 }
 
 type ClaimPhoneNumberRequest struct {
 	ClientToken            *string           `json:"ClientToken,omitempty"`
 	InstanceId             *string           `json:"InstanceId,omitempty"`
-	PhoneNumber            string            `json:"PhoneNumber,omitempty"`
+	PhoneNumber            string            `json:"PhoneNumber"`
 	PhoneNumberDescription *string           `json:"PhoneNumberDescription,omitempty"`
 	Tags                   map[string]string `json:"Tags,omitempty"`
 	TargetArn              *string           `json:"TargetArn,omitempty"`
@@ -102,11 +102,11 @@ type ContactFlowSummary struct {
 
 type CreateContactFlowModuleRequest struct {
 	ClientToken                     *string                          `json:"ClientToken,omitempty"`
-	Content                         string                           `json:"Content,omitempty"`
+	Content                         string                           `json:"Content"`
 	Description                     *string                          `json:"Description,omitempty"`
 	ExternalInvocationConfiguration *ExternalInvocationConfiguration `json:"ExternalInvocationConfiguration,omitempty"`
-	InstanceId                      string                           `json:"InstanceId,omitempty"`
-	Name                            string                           `json:"Name,omitempty"`
+	InstanceId                      string                           `json:"InstanceId"`
+	Name                            string                           `json:"Name"`
 	Settings                        *string                          `json:"Settings,omitempty"`
 	Tags                            map[string]string                `json:"Tags,omitempty"`
 }
@@ -117,13 +117,13 @@ type CreateContactFlowModuleResponse struct {
 }
 
 type CreateContactFlowRequest struct {
-	Content     string            `json:"Content,omitempty"`
+	Content     string            `json:"Content"`
 	Description *string           `json:"Description,omitempty"`
-	InstanceId  string            `json:"InstanceId,omitempty"`
-	Name        string            `json:"Name,omitempty"`
+	InstanceId  string            `json:"InstanceId"`
+	Name        string            `json:"Name"`
 	Status      *string           `json:"Status,omitempty"`
 	Tags        map[string]string `json:"Tags,omitempty"`
-	Type        string            `json:"Type,omitempty"`
+	Type        string            `json:"Type"`
 }
 
 type CreateContactFlowResponse struct {
@@ -135,11 +135,11 @@ type CreateContactFlowResponse struct {
 type CreateHoursOfOperationRequest struct {
 	Config                        []*HoursOfOperationConfig       `json:"Config,omitempty"`
 	Description                   *string                         `json:"Description,omitempty"`
-	InstanceId                    string                          `json:"InstanceId,omitempty"`
-	Name                          string                          `json:"Name,omitempty"`
+	InstanceId                    string                          `json:"InstanceId"`
+	Name                          string                          `json:"Name"`
 	ParentHoursOfOperationConfigs []*ParentHoursOfOperationConfig `json:"ParentHoursOfOperationConfigs,omitempty"`
 	Tags                          map[string]string               `json:"Tags,omitempty"`
-	TimeZone                      string                          `json:"TimeZone,omitempty"`
+	TimeZone                      string                          `json:"TimeZone"`
 }
 
 type CreateHoursOfOperationResponse struct {
@@ -150,10 +150,10 @@ type CreateHoursOfOperationResponse struct {
 type CreateInstanceRequest struct {
 	ClientToken            *string           `json:"ClientToken,omitempty"`
 	DirectoryId            *string           `json:"DirectoryId,omitempty"`
-	IdentityManagementType string            `json:"IdentityManagementType,omitempty"`
-	InboundCallsEnabled    bool              `json:"InboundCallsEnabled,omitempty"`
+	IdentityManagementType string            `json:"IdentityManagementType"`
+	InboundCallsEnabled    bool              `json:"InboundCallsEnabled"`
 	InstanceAlias          *string           `json:"InstanceAlias,omitempty"`
-	OutboundCallsEnabled   bool              `json:"OutboundCallsEnabled,omitempty"`
+	OutboundCallsEnabled   bool              `json:"OutboundCallsEnabled"`
 	Tags                   map[string]string `json:"Tags,omitempty"`
 }
 
@@ -164,9 +164,9 @@ type CreateInstanceResponse struct {
 
 type CreatePromptRequest struct {
 	Description *string           `json:"Description,omitempty"`
-	InstanceId  string            `json:"InstanceId,omitempty"`
-	Name        string            `json:"Name,omitempty"`
-	S3Uri       string            `json:"S3Uri,omitempty"`
+	InstanceId  string            `json:"InstanceId"`
+	Name        string            `json:"Name"`
+	S3Uri       string            `json:"S3Uri"`
 	Tags        map[string]string `json:"Tags,omitempty"`
 }
 
@@ -178,10 +178,10 @@ type CreatePromptResponse struct {
 type CreateQueueRequest struct {
 	Description          *string               `json:"Description,omitempty"`
 	EmailAddressesConfig []*EmailAddressConfig `json:"EmailAddressesConfig,omitempty"`
-	HoursOfOperationId   string                `json:"HoursOfOperationId,omitempty"`
-	InstanceId           string                `json:"InstanceId,omitempty"`
+	HoursOfOperationId   string                `json:"HoursOfOperationId"`
+	InstanceId           string                `json:"InstanceId"`
 	MaxContacts          *int32                `json:"MaxContacts,omitempty"`
-	Name                 string                `json:"Name,omitempty"`
+	Name                 string                `json:"Name"`
 	OutboundCallerConfig *OutboundCallerConfig `json:"OutboundCallerConfig,omitempty"`
 	OutboundEmailConfig  *OutboundEmailConfig  `json:"OutboundEmailConfig,omitempty"`
 	QuickConnectIds      []string              `json:"QuickConnectIds,omitempty"`
@@ -194,44 +194,44 @@ type CreateQueueResponse struct {
 }
 
 type DeleteContactFlowModuleRequest struct {
-	ContactFlowModuleId string `json:"ContactFlowModuleId,omitempty"`
-	InstanceId          string `json:"InstanceId,omitempty"`
+	ContactFlowModuleId string `json:"ContactFlowModuleId"`
+	InstanceId          string `json:"InstanceId"`
 }
 
 type DeleteContactFlowModuleResponse struct {
 }
 
 type DeleteContactFlowRequest struct {
-	ContactFlowId string `json:"ContactFlowId,omitempty"`
-	InstanceId    string `json:"InstanceId,omitempty"`
+	ContactFlowId string `json:"ContactFlowId"`
+	InstanceId    string `json:"InstanceId"`
 }
 
 type DeleteContactFlowResponse struct {
 }
 
 type DeleteHoursOfOperationRequest struct {
-	HoursOfOperationId string `json:"HoursOfOperationId,omitempty"`
-	InstanceId         string `json:"InstanceId,omitempty"`
+	HoursOfOperationId string `json:"HoursOfOperationId"`
+	InstanceId         string `json:"InstanceId"`
 }
 
 type DeleteInstanceRequest struct {
 	ClientToken *string `json:"ClientToken,omitempty"`
-	InstanceId  string  `json:"InstanceId,omitempty"`
+	InstanceId  string  `json:"InstanceId"`
 }
 
 type DeletePromptRequest struct {
-	InstanceId string `json:"InstanceId,omitempty"`
-	PromptId   string `json:"PromptId,omitempty"`
+	InstanceId string `json:"InstanceId"`
+	PromptId   string `json:"PromptId"`
 }
 
 type DeleteQueueRequest struct {
-	InstanceId string `json:"InstanceId,omitempty"`
-	QueueId    string `json:"QueueId,omitempty"`
+	InstanceId string `json:"InstanceId"`
+	QueueId    string `json:"QueueId"`
 }
 
 type DescribeContactFlowModuleRequest struct {
-	ContactFlowModuleId string `json:"ContactFlowModuleId,omitempty"`
-	InstanceId          string `json:"InstanceId,omitempty"`
+	ContactFlowModuleId string `json:"ContactFlowModuleId"`
+	InstanceId          string `json:"InstanceId"`
 }
 
 type DescribeContactFlowModuleResponse struct {
@@ -239,8 +239,8 @@ type DescribeContactFlowModuleResponse struct {
 }
 
 type DescribeContactFlowRequest struct {
-	ContactFlowId string `json:"ContactFlowId,omitempty"`
-	InstanceId    string `json:"InstanceId,omitempty"`
+	ContactFlowId string `json:"ContactFlowId"`
+	InstanceId    string `json:"InstanceId"`
 }
 
 type DescribeContactFlowResponse struct {
@@ -248,8 +248,8 @@ type DescribeContactFlowResponse struct {
 }
 
 type DescribeHoursOfOperationRequest struct {
-	HoursOfOperationId string `json:"HoursOfOperationId,omitempty"`
-	InstanceId         string `json:"InstanceId,omitempty"`
+	HoursOfOperationId string `json:"HoursOfOperationId"`
+	InstanceId         string `json:"InstanceId"`
 }
 
 type DescribeHoursOfOperationResponse struct {
@@ -257,7 +257,7 @@ type DescribeHoursOfOperationResponse struct {
 }
 
 type DescribeInstanceRequest struct {
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId"`
 }
 
 type DescribeInstanceResponse struct {
@@ -266,7 +266,7 @@ type DescribeInstanceResponse struct {
 }
 
 type DescribePhoneNumberRequest struct {
-	PhoneNumberId string `json:"PhoneNumberId,omitempty"`
+	PhoneNumberId string `json:"PhoneNumberId"`
 }
 
 type DescribePhoneNumberResponse struct {
@@ -274,8 +274,8 @@ type DescribePhoneNumberResponse struct {
 }
 
 type DescribePromptRequest struct {
-	InstanceId string `json:"InstanceId,omitempty"`
-	PromptId   string `json:"PromptId,omitempty"`
+	InstanceId string `json:"InstanceId"`
+	PromptId   string `json:"PromptId"`
 }
 
 type DescribePromptResponse struct {
@@ -283,8 +283,8 @@ type DescribePromptResponse struct {
 }
 
 type DescribeQueueRequest struct {
-	InstanceId string `json:"InstanceId,omitempty"`
-	QueueId    string `json:"QueueId,omitempty"`
+	InstanceId string `json:"InstanceId"`
+	QueueId    string `json:"QueueId"`
 }
 
 type DescribeQueueResponse struct {
@@ -293,17 +293,17 @@ type DescribeQueueResponse struct {
 
 type DisassociateLambdaFunctionRequest struct {
 	ClientToken *string `json:"ClientToken,omitempty"`
-	FunctionArn string  `json:"FunctionArn,omitempty"`
-	InstanceId  string  `json:"InstanceId,omitempty"`
+	FunctionArn string  `json:"FunctionArn"`
+	InstanceId  string  `json:"InstanceId"`
 }
 
 type DisassociatePhoneNumberContactFlowRequest struct {
-	InstanceId    string `json:"InstanceId,omitempty"`
-	PhoneNumberId string `json:"PhoneNumberId,omitempty"`
+	InstanceId    string `json:"InstanceId"`
+	PhoneNumberId string `json:"PhoneNumberId"`
 }
 
 type EmailAddressConfig struct {
-	EmailAddressId string `json:"EmailAddressId,omitempty"`
+	EmailAddressId string `json:"EmailAddressId"`
 }
 
 type ExternalInvocationConfiguration struct {
@@ -324,7 +324,7 @@ type HoursOfOperation struct {
 }
 
 type HoursOfOperationConfig struct {
-	Day       string                     `json:"Day,omitempty"`
+	Day       string                     `json:"Day"`
 	EndTime   *HoursOfOperationTimeSlice `json:"EndTime,omitempty"`
 	StartTime *HoursOfOperationTimeSlice `json:"StartTime,omitempty"`
 }
@@ -338,14 +338,14 @@ type HoursOfOperationSummary struct {
 }
 
 type HoursOfOperationTimeSlice struct {
-	Hours   int32 `json:"Hours,omitempty"`
-	Minutes int32 `json:"Minutes,omitempty"`
+	Hours   int32 `json:"Hours"`
+	Minutes int32 `json:"Minutes"`
 }
 
 type HoursOfOperationsIdentifier struct {
 	Arn  *string `json:"Arn,omitempty"`
-	Id   string  `json:"Id,omitempty"`
-	Name string  `json:"Name,omitempty"`
+	Id   string  `json:"Id"`
+	Name string  `json:"Name"`
 }
 
 type Instance struct {
@@ -382,7 +382,7 @@ type InstanceSummary struct {
 
 type ListContactFlowModulesRequest struct {
 	ContactFlowModuleState *string `json:"ContactFlowModuleState,omitempty"`
-	InstanceId             string  `json:"InstanceId,omitempty"`
+	InstanceId             string  `json:"InstanceId"`
 	MaxResults             *int32  `json:"MaxResults,omitempty"`
 	NextToken              *string `json:"NextToken,omitempty"`
 }
@@ -394,7 +394,7 @@ type ListContactFlowModulesResponse struct {
 
 type ListContactFlowsRequest struct {
 	ContactFlowTypes []string `json:"ContactFlowTypes,omitempty"`
-	InstanceId       string   `json:"InstanceId,omitempty"`
+	InstanceId       string   `json:"InstanceId"`
 	MaxResults       *int32   `json:"MaxResults,omitempty"`
 	NextToken        *string  `json:"NextToken,omitempty"`
 }
@@ -405,7 +405,7 @@ type ListContactFlowsResponse struct {
 }
 
 type ListHoursOfOperationsRequest struct {
-	InstanceId string  `json:"InstanceId,omitempty"`
+	InstanceId string  `json:"InstanceId"`
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 	NextToken  *string `json:"NextToken,omitempty"`
 }
@@ -426,7 +426,7 @@ type ListInstancesResponse struct {
 }
 
 type ListLambdaFunctionsRequest struct {
-	InstanceId string  `json:"InstanceId,omitempty"`
+	InstanceId string  `json:"InstanceId"`
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 	NextToken  *string `json:"NextToken,omitempty"`
 }
@@ -437,7 +437,7 @@ type ListLambdaFunctionsResponse struct {
 }
 
 type ListPhoneNumbersRequest struct {
-	InstanceId              string   `json:"InstanceId,omitempty"`
+	InstanceId              string   `json:"InstanceId"`
 	MaxResults              *int32   `json:"MaxResults,omitempty"`
 	NextToken               *string  `json:"NextToken,omitempty"`
 	PhoneNumberCountryCodes []string `json:"PhoneNumberCountryCodes,omitempty"`
@@ -477,7 +477,7 @@ type ListPhoneNumbersV2Response struct {
 }
 
 type ListPromptsRequest struct {
-	InstanceId string  `json:"InstanceId,omitempty"`
+	InstanceId string  `json:"InstanceId"`
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 	NextToken  *string `json:"NextToken,omitempty"`
 }
@@ -488,7 +488,7 @@ type ListPromptsResponse struct {
 }
 
 type ListQueuesRequest struct {
-	InstanceId string   `json:"InstanceId,omitempty"`
+	InstanceId string   `json:"InstanceId"`
 	MaxResults *int32   `json:"MaxResults,omitempty"`
 	NextToken  *string  `json:"NextToken,omitempty"`
 	QueueTypes []string `json:"QueueTypes,omitempty"`
@@ -500,7 +500,7 @@ type ListQueuesResponse struct {
 }
 
 type ListTagsForResourceRequest struct {
-	ResourceArn string `json:"resourceArn,omitempty"`
+	ResourceArn string `json:"resourceArn"`
 }
 
 type ListTagsForResourceResponse struct {
@@ -578,7 +578,7 @@ type QueueSummary struct {
 
 type ReleasePhoneNumberRequest struct {
 	ClientToken   *string `json:"ClientToken,omitempty"`
-	PhoneNumberId string  `json:"PhoneNumberId,omitempty"`
+	PhoneNumberId string  `json:"PhoneNumberId"`
 }
 
 type ReplicationConfiguration struct {
@@ -594,29 +594,29 @@ type ReplicationStatusSummary struct {
 }
 
 type TagResourceRequest struct {
-	ResourceArn string            `json:"resourceArn,omitempty"`
+	ResourceArn string            `json:"resourceArn"`
 	Tags        map[string]string `json:"tags,omitempty"`
 }
 
 type UntagResourceRequest struct {
-	ResourceArn string   `json:"resourceArn,omitempty"`
+	ResourceArn string   `json:"resourceArn"`
 	TagKeys     []string `json:"tagKeys,omitempty"`
 }
 
 type UpdateContactFlowContentRequest struct {
-	ContactFlowId string `json:"ContactFlowId,omitempty"`
-	Content       string `json:"Content,omitempty"`
-	InstanceId    string `json:"InstanceId,omitempty"`
+	ContactFlowId string `json:"ContactFlowId"`
+	Content       string `json:"Content"`
+	InstanceId    string `json:"InstanceId"`
 }
 
 type UpdateContactFlowContentResponse struct {
 }
 
 type UpdateContactFlowMetadataRequest struct {
-	ContactFlowId    string  `json:"ContactFlowId,omitempty"`
+	ContactFlowId    string  `json:"ContactFlowId"`
 	ContactFlowState *string `json:"ContactFlowState,omitempty"`
 	Description      *string `json:"Description,omitempty"`
-	InstanceId       string  `json:"InstanceId,omitempty"`
+	InstanceId       string  `json:"InstanceId"`
 	Name             *string `json:"Name,omitempty"`
 }
 
@@ -624,9 +624,9 @@ type UpdateContactFlowMetadataResponse struct {
 }
 
 type UpdateContactFlowModuleContentRequest struct {
-	ContactFlowModuleId string  `json:"ContactFlowModuleId,omitempty"`
+	ContactFlowModuleId string  `json:"ContactFlowModuleId"`
 	Content             *string `json:"Content,omitempty"`
-	InstanceId          string  `json:"InstanceId,omitempty"`
+	InstanceId          string  `json:"InstanceId"`
 	Settings            *string `json:"Settings,omitempty"`
 }
 
@@ -634,9 +634,9 @@ type UpdateContactFlowModuleContentResponse struct {
 }
 
 type UpdateContactFlowModuleMetadataRequest struct {
-	ContactFlowModuleId string  `json:"ContactFlowModuleId,omitempty"`
+	ContactFlowModuleId string  `json:"ContactFlowModuleId"`
 	Description         *string `json:"Description,omitempty"`
-	InstanceId          string  `json:"InstanceId,omitempty"`
+	InstanceId          string  `json:"InstanceId"`
 	Name                *string `json:"Name,omitempty"`
 	State               *string `json:"State,omitempty"`
 }
@@ -645,9 +645,9 @@ type UpdateContactFlowModuleMetadataResponse struct {
 }
 
 type UpdateContactFlowNameRequest struct {
-	ContactFlowId string  `json:"ContactFlowId,omitempty"`
+	ContactFlowId string  `json:"ContactFlowId"`
 	Description   *string `json:"Description,omitempty"`
-	InstanceId    string  `json:"InstanceId,omitempty"`
+	InstanceId    string  `json:"InstanceId"`
 	Name          *string `json:"Name,omitempty"`
 }
 
@@ -657,39 +657,39 @@ type UpdateContactFlowNameResponse struct {
 type UpdateHoursOfOperationRequest struct {
 	Config             []*HoursOfOperationConfig `json:"Config,omitempty"`
 	Description        *string                   `json:"Description,omitempty"`
-	HoursOfOperationId string                    `json:"HoursOfOperationId,omitempty"`
-	InstanceId         string                    `json:"InstanceId,omitempty"`
+	HoursOfOperationId string                    `json:"HoursOfOperationId"`
+	InstanceId         string                    `json:"InstanceId"`
 	Name               *string                   `json:"Name,omitempty"`
 	TimeZone           *string                   `json:"TimeZone,omitempty"`
 }
 
 type UpdateQueueHoursOfOperationRequest struct {
-	HoursOfOperationId string `json:"HoursOfOperationId,omitempty"`
-	InstanceId         string `json:"InstanceId,omitempty"`
-	QueueId            string `json:"QueueId,omitempty"`
+	HoursOfOperationId string `json:"HoursOfOperationId"`
+	InstanceId         string `json:"InstanceId"`
+	QueueId            string `json:"QueueId"`
 }
 
 type UpdateQueueMaxContactsRequest struct {
-	InstanceId  string `json:"InstanceId,omitempty"`
+	InstanceId  string `json:"InstanceId"`
 	MaxContacts *int32 `json:"MaxContacts,omitempty"`
-	QueueId     string `json:"QueueId,omitempty"`
+	QueueId     string `json:"QueueId"`
 }
 
 type UpdateQueueNameRequest struct {
 	Description *string `json:"Description,omitempty"`
-	InstanceId  string  `json:"InstanceId,omitempty"`
+	InstanceId  string  `json:"InstanceId"`
 	Name        *string `json:"Name,omitempty"`
-	QueueId     string  `json:"QueueId,omitempty"`
+	QueueId     string  `json:"QueueId"`
 }
 
 type UpdateQueueOutboundCallerConfigRequest struct {
-	InstanceId           string                `json:"InstanceId,omitempty"`
+	InstanceId           string                `json:"InstanceId"`
 	OutboundCallerConfig *OutboundCallerConfig `json:"OutboundCallerConfig,omitempty"`
-	QueueId              string                `json:"QueueId,omitempty"`
+	QueueId              string                `json:"QueueId"`
 }
 
 type UpdateQueueStatusRequest struct {
-	InstanceId string `json:"InstanceId,omitempty"`
-	QueueId    string `json:"QueueId,omitempty"`
-	Status     string `json:"Status,omitempty"`
+	InstanceId string `json:"InstanceId"`
+	QueueId    string `json:"QueueId"`
+	Status     string `json:"Status"`
 }
