@@ -38,8 +38,19 @@ func compilePattern(src string) (*pattern, error) {
 	if len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/' {
 		s = s[1 : len(s)-1]
 	}
-	// A model string of `\\d` (two backslashes) was meant as `\d`.
-	s = strings.ReplaceAll(s, `\\`, `\`)
+	// A model string of `\\d` (two backslashes) was meant as `\d`. Such
+	// patterns were copied from Java source, where String.matches anchors
+	// the whole string, so they are anchored here too (the E.164 pattern
+	// must not accept "abc+44...").
+	if strings.Contains(s, `\\`) {
+		s = strings.ReplaceAll(s, `\\`, `\`)
+		if !strings.HasPrefix(s, "^") {
+			s = "^(?:" + s + ")"
+			if !strings.HasSuffix(s, "$)") {
+				s += "$"
+			}
+		}
+	}
 	// Java's \uXXXX is RE2's \x{XXXX}.
 	s = javaUnicode.ReplaceAllString(s, `\x{$1}`)
 	anchored := strings.HasPrefix(s, "^")

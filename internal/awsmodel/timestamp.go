@@ -48,16 +48,14 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		return fmt.Errorf("invalid timestamp %s", b)
 	}
-	sec, frac := math.Modf(f)
-	t.Time = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	t.Time = fromEpoch(f)
 	return nil
 }
 
 // ParseTimestamp reads the string forms AWS accepts: epoch seconds, ISO 8601.
 func ParseTimestamp(s string) (time.Time, error) {
 	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+		return fromEpoch(f), nil
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", time.RFC1123} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -65,4 +63,10 @@ func ParseTimestamp(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("invalid timestamp %q", s)
+}
+
+// fromEpoch converts epoch seconds to a time, rounded to the millisecond so
+// that 1795255200.123 is not read back as .122999906.
+func fromEpoch(f float64) time.Time {
+	return time.UnixMilli(int64(math.Round(f * 1000))).UTC()
 }

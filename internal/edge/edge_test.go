@@ -1,0 +1,187 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/hotline-dev/hotline/internal/apierr"
+	"github.com/hotline-dev/hotline/internal/awsmodel"
+	"github.com/hotline-dev/hotline/internal/sigv4"
+)
+
+// A JSON 1.0 model with one operation, to exercise the X-Amz-Target codec.
+const jsonModel = `{"metadata":{"protocol":"json","signingName":"echo","serviceId":"Echo","targetPrefix":"Echo_20240101","jsonVersion":"1.0"},
+"operations":{"Echo":{"name":"Echo","http":{"method":"POST","requestUri":"/"},"input":{"shape":"EchoInput"},"output":{"shape":"EchoOutput"}},
+"Fail":{"name":"Fail","http":{"method":"POST","requestUri":"/"},"input":{"shape":"EchoInput"}},
+"Later":{"name":"Later","http":{"method":"POST","requestUri":"/"}}},
+"shapes":{"EchoInput":{"type":"structure","required":["Text"],"members":{"Text":{"shape":"Text"},"Times":{"shape":"Times"}}},
+"EchoOutput":{"type":"structure","members":{"Text":{"shape":"Text"}}},
+"Text":{"type":"string","min":1,"max":10},"Times":{"type":"integer","min":1,"max":3},
+"GoneException":{"type":"structure","exception":true,"error":{"httpStatusCode":410},"members":{"Message":{"shape":"Text"}}}}}`
+
+type echoInput struct {
+	Text  string `json:"Text"`
+	Times *int32 `json:"Times,omitempty"`
+}
+type echoOutput struct {
+	Text string `json:"Text"`
+}
+
+// testEdge serves the JSON model and the real Connect model with one
+// handler each; everything else is unimplemented.
+func testEdge(t testing.TB) http.Handler {
+	t.Helper()
+	model, err := awsmodel.Parse([]byte(jsonModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(Config{Verifier: &sigv4.Verifier{Lookup: func(id string) (string, bool) { return "secret", id == "AKID" }}})
+	echo := NewService(model, "ValidationException", "InternalServerError")
+	Handle(echo, "Echo", func(_ context.Context, in *echoInput) (*echoOutput, error) {
+		return &echoOutput{Text: strings.Repeat(in.Text, int(aws.ToInt32(in.Times)))}, nil
+	})
+	Handle(echo, "Fail", func(_ context.Context, in *echoInput) (*struct{}, error) {
+		if in.Text == "gone" {
+			return nil, apierr.New("GoneException", "it is gone").With("Extra", []string{"a"})
+		}
+		return nil, io.ErrUnexpectedEOF
+	})
+	srv.Register(echo)
+	connect := NewService(awsmodel.MustLoad("connect"), "InvalidParameterException", "InternalServiceException")
+	type describeIn struct {
+		InstanceId    string `json:"InstanceId"`
+		ContactFlowId string `json:"ContactFlowId"`
+	}
+	Handle(connect, "DescribeContactFlow", func(_ context.Context, in *describeIn) (*describeIn, error) { return in, nil })
+	srv.Register(connect)
+	return srv
+}
+
+func signed(t testing.TB, method, url, service, body string, header map[string]string) *http.Request {
+	t.Helper()
+	req := httptest.NewRequest(method, url, strings.NewReader(body))
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	sum := sha256.Sum256([]byte(body))
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"},
+		req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+func TestEdgeAnswers(t *testing.T) {
+	h := testEdge(t)
+	target := func(op string) map[string]string {
+		return map[string]string{"X-Amz-Target": "Echo_20240101." + op, "Content-Type": "application/x-amz-json-1.0"}
+	}
+	cases := []struct {
+		name      string
+		req       *http.Request
+		status    int
+		errorType string
+		bodyPart  string
+	}{
+		{"json 1.0 operation", signed(t, "POST", "/", "echo", `{"Text":"ab","Times":2}`, target("Echo")), 200, "", `{"Text":"abab"}`},
+		{"json 1.0 validation", signed(t, "POST", "/", "echo", `{"Times":9}`, target("Echo")), 400, "ValidationException", "2 validation errors"},
+		{"json 1.0 bad JSON", signed(t, "POST", "/", "echo", `{"Text":`, target("Echo")), 400, "SerializationException", "not valid JSON"},
+		{"json 1.0 body not an object", signed(t, "POST", "/", "echo", `["x"]`, target("Echo")), 400, "SerializationException", "JSON object"},
+		{"json 1.0 unknown target", signed(t, "POST", "/", "echo", `{}`, target("Nope")), 404, "UnknownOperationException", "Nope"},
+		{"modelled error with members", signed(t, "POST", "/", "echo", `{"Text":"gone"}`, target("Fail")), 410, "GoneException", `"Extra":["a"]`},
+		{"internal error hides details", signed(t, "POST", "/", "echo", `{"Text":"x"}`, target("Fail")), 500, "InternalServerError", "server log"},
+		{"not implemented names the operation", signed(t, "POST", "/", "echo", `{}`, target("Later")), 501, "NotImplementedException", "Later"},
+		{"rest-json labels", signed(t, "GET", "/contact-flows/inst-1/arn%3Aaws%3Aconnect%3Aus-east-1%3A1%3Ainstance%2Fi%2Fcontact-flow%2Ff", "connect", "", nil),
+			200, "", `"ContactFlowId":"arn:aws:connect:us-east-1:1:instance/i/contact-flow/f"`},
+		{"rest-json unimplemented", signed(t, "GET", "/users-summary/inst-1", "connect", "", nil), 501, "NotImplementedException", "ListUsers"},
+		{"rest-json unknown path", signed(t, "GET", "/no/such/path", "connect", "", nil), 404, "UnknownOperationException", "/no/such/path"},
+		{"rest-json method with no operation", signed(t, "PATCH", "/contact-flows/inst-1/f", "connect", "", nil), 404, "UnknownOperationException", "PATCH"},
+		{"unknown service", signed(t, "POST", "/", "s3", `{}`, nil), 400, "UnknownServiceException", "s3"},
+		{"unsigned", httptest.NewRequest("GET", "/contact-flows/a/b", nil), 403, "MissingAuthenticationTokenException", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, tc.req)
+			if rec.Code != tc.status || rec.Header().Get("X-Amzn-ErrorType") != tc.errorType {
+				t.Fatalf("got %d %q %s; want %d %q", rec.Code, rec.Header().Get("X-Amzn-ErrorType"), rec.Body, tc.status, tc.errorType)
+			}
+			if !strings.Contains(rec.Body.String(), tc.bodyPart) {
+				t.Fatalf("body %s lacks %s", rec.Body, tc.bodyPart)
+			}
+			if rec.Header().Get("X-Amzn-RequestId") == "" || rec.Header().Get("Date") == "" {
+				t.Fatal("missing X-Amzn-RequestId or Date")
+			}
+			if tc.errorType != "" {
+				var body map[string]any
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+					t.Fatalf("error body is not JSON: %s", rec.Body)
+				}
+				if _, ok := body["Message"].(string); !ok {
+					t.Fatalf("error body has no string Message: %s", rec.Body)
+				}
+			}
+		})
+	}
+}
+
+// FuzzDecode sends arbitrary bodies, paths and query strings through the
+// rest-json and JSON 1.0 decoders and the validator: every answer must be a
+// well-formed response, never a panic.
+func FuzzDecode(f *testing.F) {
+	f.Add("POST", "/", "Echo", `{"Text":"ab","Times":2}`)
+	f.Add("POST", "/", "Echo", `{"Text":null,"Times":"x"}`)
+	f.Add("GET", "/contact-flows-summary/i?contactFlowTypes=CONTACT_FLOW&maxResults=abc&nextToken=%zz", "", "")
+	f.Add("PUT", "/contact-flows/i", "", `{"Name":"x","Type":"CONTACT_FLOW","Content":"{}","Tags":{"a":1}}`)
+	f.Add("POST", "/contact/outbound-voice", "", `{"Attributes":{"k":["v"]},"RingTimeoutInSeconds":1e999}`)
+	f.Add("GET", "/contact-flows/%2F/%00", "", "")
+	h := testEdge(f)
+	f.Fuzz(func(t *testing.T, method, path, op, body string) {
+		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \r\n#") || !validMethod(method) {
+			return
+		}
+		if _, err := url.ParseRequestURI(path); err != nil {
+			return // not a request a client could send
+		}
+		service := "connect"
+		header := map[string]string{}
+		if op != "" {
+			service = "echo"
+			header["X-Amz-Target"] = "Echo_20240101." + op
+		}
+		req := httptest.NewRequest(method, "http://localhost"+path, bytes.NewBufferString(body))
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		sum := sha256.Sum256([]byte(body))
+		_ = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"},
+			req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now())
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 400 && !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%d with a non-JSON body: %q", rec.Code, rec.Body)
+		}
+	})
+}
+
+func validMethod(m string) bool {
+	switch m {
+	case "GET", "PUT", "POST", "DELETE", "PATCH":
+		return true
+	}
+	return false
+}
