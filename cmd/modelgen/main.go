@@ -37,7 +37,7 @@ type service struct {
 
 var services = []service{
 	{"connect", "2017-08-08", "internal/connect/api"},
-	{"customer-profiles", "2020-08-15", ""},
+	{"customer-profiles", "2020-08-15", "internal/profiles/api"},
 }
 
 func main() {
@@ -237,8 +237,12 @@ func genTypes(m *awsmodel.Service, pkg, svc string, ops []string) ([]byte, error
 			typ := goType(m, ref.Shape, !required[mn])
 			// A required scalar is a value that must always be written,
 			// even when it is zero (Minutes: 0).
+			// Lists and maps are written even when empty (a nil one is null,
+			// which SDKs read as absent), so a handler can answer "tags": {}
+			// where boto3 code indexes the member.
 			omit := ",omitempty"
-			if required[mn] && !strings.HasPrefix(typ, "*") && !strings.HasPrefix(typ, "[]") && !strings.HasPrefix(typ, "map[") {
+			isColl := strings.HasPrefix(typ, "[]") || strings.HasPrefix(typ, "map[")
+			if isColl && typ != "[]byte" || required[mn] && !strings.HasPrefix(typ, "*") {
 				omit = ""
 			}
 			fmt.Fprintf(&b, "\t%s %s `json:\"%s%s\"`\n", exported(mn), typ, wire, omit)

@@ -28,7 +28,7 @@ type ClaimPhoneNumberRequest struct {
 	InstanceId             *string           `json:"InstanceId,omitempty"`
 	PhoneNumber            string            `json:"PhoneNumber"`
 	PhoneNumberDescription *string           `json:"PhoneNumberDescription,omitempty"`
-	Tags                   map[string]string `json:"Tags,omitempty"`
+	Tags                   map[string]string `json:"Tags"`
 	TargetArn              *string           `json:"TargetArn,omitempty"`
 }
 
@@ -47,7 +47,7 @@ type ClaimedPhoneNumberSummary struct {
 	PhoneNumberStatus      *PhoneNumberStatus `json:"PhoneNumberStatus,omitempty"`
 	PhoneNumberType        *string            `json:"PhoneNumberType,omitempty"`
 	SourcePhoneNumberArn   *string            `json:"SourcePhoneNumberArn,omitempty"`
-	Tags                   map[string]string  `json:"Tags,omitempty"`
+	Tags                   map[string]string  `json:"Tags"`
 	TargetArn              *string            `json:"TargetArn,omitempty"`
 }
 
@@ -62,7 +62,7 @@ type ContactFlow struct {
 	Name               *string             `json:"Name,omitempty"`
 	State              *string             `json:"State,omitempty"`
 	Status             *string             `json:"Status,omitempty"`
-	Tags               map[string]string   `json:"Tags,omitempty"`
+	Tags               map[string]string   `json:"Tags"`
 	Type               *string             `json:"Type,omitempty"`
 	Version            *int64              `json:"Version,omitempty"`
 	VersionDescription *string             `json:"VersionDescription,omitempty"`
@@ -79,7 +79,7 @@ type ContactFlowModule struct {
 	Settings                        *string                          `json:"Settings,omitempty"`
 	State                           *string                          `json:"State,omitempty"`
 	Status                          *string                          `json:"Status,omitempty"`
-	Tags                            map[string]string                `json:"Tags,omitempty"`
+	Tags                            map[string]string                `json:"Tags"`
 	Version                         *int64                           `json:"Version,omitempty"`
 	VersionDescription              *string                          `json:"VersionDescription,omitempty"`
 }
@@ -108,7 +108,7 @@ type CreateContactFlowModuleRequest struct {
 	InstanceId                      string                           `json:"InstanceId"`
 	Name                            string                           `json:"Name"`
 	Settings                        *string                          `json:"Settings,omitempty"`
-	Tags                            map[string]string                `json:"Tags,omitempty"`
+	Tags                            map[string]string                `json:"Tags"`
 }
 
 type CreateContactFlowModuleResponse struct {
@@ -122,7 +122,7 @@ type CreateContactFlowRequest struct {
 	InstanceId  string            `json:"InstanceId"`
 	Name        string            `json:"Name"`
 	Status      *string           `json:"Status,omitempty"`
-	Tags        map[string]string `json:"Tags,omitempty"`
+	Tags        map[string]string `json:"Tags"`
 	Type        string            `json:"Type"`
 }
 
@@ -133,12 +133,12 @@ type CreateContactFlowResponse struct {
 }
 
 type CreateHoursOfOperationRequest struct {
-	Config                        []*HoursOfOperationConfig       `json:"Config,omitempty"`
+	Config                        []*HoursOfOperationConfig       `json:"Config"`
 	Description                   *string                         `json:"Description,omitempty"`
 	InstanceId                    string                          `json:"InstanceId"`
 	Name                          string                          `json:"Name"`
-	ParentHoursOfOperationConfigs []*ParentHoursOfOperationConfig `json:"ParentHoursOfOperationConfigs,omitempty"`
-	Tags                          map[string]string               `json:"Tags,omitempty"`
+	ParentHoursOfOperationConfigs []*ParentHoursOfOperationConfig `json:"ParentHoursOfOperationConfigs"`
+	Tags                          map[string]string               `json:"Tags"`
 	TimeZone                      string                          `json:"TimeZone"`
 }
 
@@ -154,7 +154,7 @@ type CreateInstanceRequest struct {
 	InboundCallsEnabled    bool              `json:"InboundCallsEnabled"`
 	InstanceAlias          *string           `json:"InstanceAlias,omitempty"`
 	OutboundCallsEnabled   bool              `json:"OutboundCallsEnabled"`
-	Tags                   map[string]string `json:"Tags,omitempty"`
+	Tags                   map[string]string `json:"Tags"`
 }
 
 type CreateInstanceResponse struct {
@@ -167,7 +167,7 @@ type CreatePromptRequest struct {
 	InstanceId  string            `json:"InstanceId"`
 	Name        string            `json:"Name"`
 	S3Uri       string            `json:"S3Uri"`
-	Tags        map[string]string `json:"Tags,omitempty"`
+	Tags        map[string]string `json:"Tags"`
 }
 
 type CreatePromptResponse struct {
@@ -177,15 +177,15 @@ type CreatePromptResponse struct {
 
 type CreateQueueRequest struct {
 	Description          *string               `json:"Description,omitempty"`
-	EmailAddressesConfig []*EmailAddressConfig `json:"EmailAddressesConfig,omitempty"`
+	EmailAddressesConfig []*EmailAddressConfig `json:"EmailAddressesConfig"`
 	HoursOfOperationId   string                `json:"HoursOfOperationId"`
 	InstanceId           string                `json:"InstanceId"`
 	MaxContacts          *int32                `json:"MaxContacts,omitempty"`
 	Name                 string                `json:"Name"`
 	OutboundCallerConfig *OutboundCallerConfig `json:"OutboundCallerConfig,omitempty"`
 	OutboundEmailConfig  *OutboundEmailConfig  `json:"OutboundEmailConfig,omitempty"`
-	QuickConnectIds      []string              `json:"QuickConnectIds,omitempty"`
-	Tags                 map[string]string     `json:"Tags,omitempty"`
+	QuickConnectIds      []string              `json:"QuickConnectIds"`
+	Tags                 map[string]string     `json:"Tags"`
 }
 
 type CreateQueueResponse struct {
@@ -311,15 +311,15 @@ type ExternalInvocationConfiguration struct {
 }
 
 type HoursOfOperation struct {
-	Config                  []*HoursOfOperationConfig      `json:"Config,omitempty"`
+	Config                  []*HoursOfOperationConfig      `json:"Config"`
 	Description             *string                        `json:"Description,omitempty"`
 	HoursOfOperationArn     *string                        `json:"HoursOfOperationArn,omitempty"`
 	HoursOfOperationId      *string                        `json:"HoursOfOperationId,omitempty"`
 	LastModifiedRegion      *string                        `json:"LastModifiedRegion,omitempty"`
 	LastModifiedTime        *awsmodel.Timestamp            `json:"LastModifiedTime,omitempty"`
 	Name                    *string                        `json:"Name,omitempty"`
-	ParentHoursOfOperations []*HoursOfOperationsIdentifier `json:"ParentHoursOfOperations,omitempty"`
-	Tags                    map[string]string              `json:"Tags,omitempty"`
+	ParentHoursOfOperations []*HoursOfOperationsIdentifier `json:"ParentHoursOfOperations"`
+	Tags                    map[string]string              `json:"Tags"`
 	TimeZone                *string                        `json:"TimeZone,omitempty"`
 }
 
@@ -360,7 +360,7 @@ type Instance struct {
 	OutboundCallsEnabled   *bool                 `json:"OutboundCallsEnabled,omitempty"`
 	ServiceRole            *string               `json:"ServiceRole,omitempty"`
 	StatusReason           *InstanceStatusReason `json:"StatusReason,omitempty"`
-	Tags                   map[string]string     `json:"Tags,omitempty"`
+	Tags                   map[string]string     `json:"Tags"`
 }
 
 type InstanceStatusReason struct {
@@ -388,19 +388,19 @@ type ListContactFlowModulesRequest struct {
 }
 
 type ListContactFlowModulesResponse struct {
-	ContactFlowModulesSummaryList []*ContactFlowModuleSummary `json:"ContactFlowModulesSummaryList,omitempty"`
+	ContactFlowModulesSummaryList []*ContactFlowModuleSummary `json:"ContactFlowModulesSummaryList"`
 	NextToken                     *string                     `json:"NextToken,omitempty"`
 }
 
 type ListContactFlowsRequest struct {
-	ContactFlowTypes []string `json:"ContactFlowTypes,omitempty"`
+	ContactFlowTypes []string `json:"ContactFlowTypes"`
 	InstanceId       string   `json:"InstanceId"`
 	MaxResults       *int32   `json:"MaxResults,omitempty"`
 	NextToken        *string  `json:"NextToken,omitempty"`
 }
 
 type ListContactFlowsResponse struct {
-	ContactFlowSummaryList []*ContactFlowSummary `json:"ContactFlowSummaryList,omitempty"`
+	ContactFlowSummaryList []*ContactFlowSummary `json:"ContactFlowSummaryList"`
 	NextToken              *string               `json:"NextToken,omitempty"`
 }
 
@@ -411,7 +411,7 @@ type ListHoursOfOperationsRequest struct {
 }
 
 type ListHoursOfOperationsResponse struct {
-	HoursOfOperationSummaryList []*HoursOfOperationSummary `json:"HoursOfOperationSummaryList,omitempty"`
+	HoursOfOperationSummaryList []*HoursOfOperationSummary `json:"HoursOfOperationSummaryList"`
 	NextToken                   *string                    `json:"NextToken,omitempty"`
 }
 
@@ -421,7 +421,7 @@ type ListInstancesRequest struct {
 }
 
 type ListInstancesResponse struct {
-	InstanceSummaryList []*InstanceSummary `json:"InstanceSummaryList,omitempty"`
+	InstanceSummaryList []*InstanceSummary `json:"InstanceSummaryList"`
 	NextToken           *string            `json:"NextToken,omitempty"`
 }
 
@@ -432,7 +432,7 @@ type ListLambdaFunctionsRequest struct {
 }
 
 type ListLambdaFunctionsResponse struct {
-	LambdaFunctions []string `json:"LambdaFunctions,omitempty"`
+	LambdaFunctions []string `json:"LambdaFunctions"`
 	NextToken       *string  `json:"NextToken,omitempty"`
 }
 
@@ -440,13 +440,13 @@ type ListPhoneNumbersRequest struct {
 	InstanceId              string   `json:"InstanceId"`
 	MaxResults              *int32   `json:"MaxResults,omitempty"`
 	NextToken               *string  `json:"NextToken,omitempty"`
-	PhoneNumberCountryCodes []string `json:"PhoneNumberCountryCodes,omitempty"`
-	PhoneNumberTypes        []string `json:"PhoneNumberTypes,omitempty"`
+	PhoneNumberCountryCodes []string `json:"PhoneNumberCountryCodes"`
+	PhoneNumberTypes        []string `json:"PhoneNumberTypes"`
 }
 
 type ListPhoneNumbersResponse struct {
 	NextToken              *string               `json:"NextToken,omitempty"`
-	PhoneNumberSummaryList []*PhoneNumberSummary `json:"PhoneNumberSummaryList,omitempty"`
+	PhoneNumberSummaryList []*PhoneNumberSummary `json:"PhoneNumberSummaryList"`
 }
 
 type ListPhoneNumbersSummary struct {
@@ -465,14 +465,14 @@ type ListPhoneNumbersV2Request struct {
 	InstanceId              *string  `json:"InstanceId,omitempty"`
 	MaxResults              *int32   `json:"MaxResults,omitempty"`
 	NextToken               *string  `json:"NextToken,omitempty"`
-	PhoneNumberCountryCodes []string `json:"PhoneNumberCountryCodes,omitempty"`
+	PhoneNumberCountryCodes []string `json:"PhoneNumberCountryCodes"`
 	PhoneNumberPrefix       *string  `json:"PhoneNumberPrefix,omitempty"`
-	PhoneNumberTypes        []string `json:"PhoneNumberTypes,omitempty"`
+	PhoneNumberTypes        []string `json:"PhoneNumberTypes"`
 	TargetArn               *string  `json:"TargetArn,omitempty"`
 }
 
 type ListPhoneNumbersV2Response struct {
-	ListPhoneNumbersSummaryList []*ListPhoneNumbersSummary `json:"ListPhoneNumbersSummaryList,omitempty"`
+	ListPhoneNumbersSummaryList []*ListPhoneNumbersSummary `json:"ListPhoneNumbersSummaryList"`
 	NextToken                   *string                    `json:"NextToken,omitempty"`
 }
 
@@ -484,19 +484,19 @@ type ListPromptsRequest struct {
 
 type ListPromptsResponse struct {
 	NextToken         *string          `json:"NextToken,omitempty"`
-	PromptSummaryList []*PromptSummary `json:"PromptSummaryList,omitempty"`
+	PromptSummaryList []*PromptSummary `json:"PromptSummaryList"`
 }
 
 type ListQueuesRequest struct {
 	InstanceId string   `json:"InstanceId"`
 	MaxResults *int32   `json:"MaxResults,omitempty"`
 	NextToken  *string  `json:"NextToken,omitempty"`
-	QueueTypes []string `json:"QueueTypes,omitempty"`
+	QueueTypes []string `json:"QueueTypes"`
 }
 
 type ListQueuesResponse struct {
 	NextToken        *string         `json:"NextToken,omitempty"`
-	QueueSummaryList []*QueueSummary `json:"QueueSummaryList,omitempty"`
+	QueueSummaryList []*QueueSummary `json:"QueueSummaryList"`
 }
 
 type ListTagsForResourceRequest struct {
@@ -504,7 +504,7 @@ type ListTagsForResourceRequest struct {
 }
 
 type ListTagsForResourceResponse struct {
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]string `json:"tags"`
 }
 
 type OutboundCallerConfig struct {
@@ -541,7 +541,7 @@ type Prompt struct {
 	Name               *string             `json:"Name,omitempty"`
 	PromptARN          *string             `json:"PromptARN,omitempty"`
 	PromptId           *string             `json:"PromptId,omitempty"`
-	Tags               map[string]string   `json:"Tags,omitempty"`
+	Tags               map[string]string   `json:"Tags"`
 }
 
 type PromptSummary struct {
@@ -564,7 +564,7 @@ type Queue struct {
 	QueueArn             *string               `json:"QueueArn,omitempty"`
 	QueueId              *string               `json:"QueueId,omitempty"`
 	Status               *string               `json:"Status,omitempty"`
-	Tags                 map[string]string     `json:"Tags,omitempty"`
+	Tags                 map[string]string     `json:"Tags"`
 }
 
 type QueueSummary struct {
@@ -583,7 +583,7 @@ type ReleasePhoneNumberRequest struct {
 
 type ReplicationConfiguration struct {
 	GlobalSignInEndpoint         *string                     `json:"GlobalSignInEndpoint,omitempty"`
-	ReplicationStatusSummaryList []*ReplicationStatusSummary `json:"ReplicationStatusSummaryList,omitempty"`
+	ReplicationStatusSummaryList []*ReplicationStatusSummary `json:"ReplicationStatusSummaryList"`
 	SourceRegion                 *string                     `json:"SourceRegion,omitempty"`
 }
 
@@ -595,12 +595,12 @@ type ReplicationStatusSummary struct {
 
 type TagResourceRequest struct {
 	ResourceArn string            `json:"resourceArn"`
-	Tags        map[string]string `json:"tags,omitempty"`
+	Tags        map[string]string `json:"tags"`
 }
 
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"resourceArn"`
-	TagKeys     []string `json:"tagKeys,omitempty"`
+	TagKeys     []string `json:"tagKeys"`
 }
 
 type UpdateContactFlowContentRequest struct {
@@ -655,7 +655,7 @@ type UpdateContactFlowNameResponse struct {
 }
 
 type UpdateHoursOfOperationRequest struct {
-	Config             []*HoursOfOperationConfig `json:"Config,omitempty"`
+	Config             []*HoursOfOperationConfig `json:"Config"`
 	Description        *string                   `json:"Description,omitempty"`
 	HoursOfOperationId string                    `json:"HoursOfOperationId"`
 	InstanceId         string                    `json:"InstanceId"`

@@ -1,0 +1,382 @@
+package connect
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline/internal/apierr"
+	"github.com/hotline-dev/hotline/internal/connect/api"
+	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/flow"
+	"github.com/hotline-dev/hotline/internal/store"
+)
+
+// moduleRecord is a flow module. Content and Settings are the published
+// module; Draft is what was saved with the ":$SAVED" qualifier and not yet
+// published. Content and Settings are kept byte for byte.
+type moduleRecord struct {
+	ID                 string
+	Name               string
+	Description        string
+	State              string // ACTIVE | ARCHIVED
+	Content            string
+	Settings           *string // nil when never given
+	Draft              *moduleVersion
+	ExternalInvocation *bool
+	Tags               map[string]string
+	// ClientToken is the token the module was created with, and
+	// RequestSum the digest of that request, so that a retry returns this
+	// module and a different request under the same token is refused.
+	ClientToken string
+	RequestSum  string
+	stamp
+}
+
+type moduleVersion struct {
+	Content  string
+	Settings *string
+}
+
+func (s *Service) registerModules(e *edge.Service) {
+	edge.Handle(e, "CreateContactFlowModule", s.createModule)
+	edge.Handle(e, "DescribeContactFlowModule", s.describeModule)
+	edge.Handle(e, "ListContactFlowModules", s.listModules)
+	edge.Handle(e, "UpdateContactFlowModuleContent", s.updateModuleContent)
+	edge.Handle(e, "UpdateContactFlowModuleMetadata", s.updateModuleMetadata)
+	edge.Handle(e, "DeleteContactFlowModule", s.deleteModule)
+}
+
+// checkModuleSettings refuses Settings that are not a JSON object: the API
+// documents the member as the serialized Settings schema of the module,
+// the same object module content carries under "Settings".
+func checkModuleSettings(settings *string) error {
+	if settings == nil || *settings == "" {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(*settings), &obj); err != nil || obj == nil {
+		msg := "Settings must be a JSON object"
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		return apierr.New("InvalidContactFlowModuleException", "the flow module settings are not valid: %s", msg).
+			With("Problems", []map[string]string{{"message": msg}})
+	}
+	return nil
+}
+
+// requestSum digests a create request without its token and instance, to
+// tell a retry from a different request that reuses the token.
+func requestSum(in any) (string, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func (s *Service) createModule(ctx context.Context, in *api.CreateContactFlowModuleRequest) (*api.CreateContactFlowModuleResponse, error) {
+	if err := checkFlowContent(in.Content, flow.KindModule); err != nil {
+		return nil, err
+	}
+	if err := checkModuleSettings(in.Settings); err != nil {
+		return nil, err
+	}
+	fingerprint := *in
+	fingerprint.ClientToken, fingerprint.InstanceId = nil, ""
+	sum, err := requestSum(fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	rec := &moduleRecord{
+		ID: newID(), Name: in.Name, Description: deref(in.Description), State: "ACTIVE",
+		Content: in.Content, Settings: in.Settings, Tags: in.Tags,
+		ClientToken: deref(in.ClientToken), RequestSum: sum,
+	}
+	if in.ExternalInvocationConfiguration != nil {
+		rec.ExternalInvocation = in.ExternalInvocationConfiguration.Enabled
+	}
+	var inst string
+	err = s.update(ctx, func(tx store.RwTx) error {
+		ir, err := s.instance(tx, in.InstanceId)
+		if err != nil {
+			return err
+		}
+		inst = ir.ID
+		if rec.ClientToken != "" {
+			prior, err := s.moduleByToken(tx, inst, rec.ClientToken)
+			if err != nil {
+				return err
+			}
+			if prior != nil {
+				if prior.RequestSum != sum {
+					return apiErr("IdempotencyException",
+						"ClientToken %q was already used for a different CreateContactFlowModule request (flow module %s)", rec.ClientToken, prior.ID)
+				}
+				rec = prior
+				return nil
+			}
+		}
+		if err := checkQuota(tx, inst, kindModule, s.cfg.Quotas.ModulesPerInstance); err != nil {
+			return err
+		}
+		if err := claimName(tx, inst, kindModule, rec.Name, rec.ID); err != nil {
+			return err
+		}
+		if rec.ClientToken != "" {
+			if err := tx.Put([]byte(tokenKey(inst, kindModule, rec.ClientToken)), []byte(rec.ID)); err != nil {
+				return err
+			}
+		}
+		rec.touch(s.clock.Now())
+		return putJSON(tx, recordKey(inst, kindModule, rec.ID), rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &api.CreateContactFlowModuleResponse{Id: &rec.ID, Arn: ptr(s.arn(inst, kindModule, rec.ID))}, nil
+}
+
+// moduleByToken returns the module created with token, or nil.
+func (s *Service) moduleByToken(tx store.Tx, inst, token string) (*moduleRecord, error) {
+	b, err := tx.Get([]byte(tokenKey(inst, kindModule, token)))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec, _, err := getJSON[moduleRecord](tx, recordKey(inst, kindModule, string(b)))
+	return rec, err
+}
+
+func (s *Service) describeModule(ctx context.Context, in *api.DescribeContactFlowModuleRequest) (*api.DescribeContactFlowModuleResponse, error) {
+	ref, saved, err := splitSaved(in.ContactFlowModuleId)
+	if err != nil {
+		return nil, err
+	}
+	var out *api.DescribeContactFlowModuleResponse
+	err = s.view(ctx, func(tx store.Tx) error {
+		inst, rec, err := loadRecord[moduleRecord](s, tx, in.InstanceId, kindModule, ref)
+		if err != nil {
+			return err
+		}
+		v, status := moduleVersion{rec.Content, rec.Settings}, "PUBLISHED"
+		if saved && rec.Draft != nil {
+			v, status = *rec.Draft, "SAVED"
+		}
+		m := &api.ContactFlowModule{
+			Arn: ptr(s.arn(inst, kindModule, rec.ID)), Id: ptr(rec.ID), Name: ptr(rec.Name),
+			Description: optional(rec.Description), State: ptr(rec.State), Status: ptr(status),
+			Content: ptr(v.Content), FlowModuleContentSha256: contentSHA(v.Content), Settings: v.Settings,
+			Tags: rec.Tags,
+		}
+		if rec.ExternalInvocation != nil {
+			m.ExternalInvocationConfiguration = &api.ExternalInvocationConfiguration{Enabled: rec.ExternalInvocation}
+		}
+		out = &api.DescribeContactFlowModuleResponse{ContactFlowModule: m}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Service) listModules(ctx context.Context, in *api.ListContactFlowModulesRequest) (*api.ListContactFlowModulesResponse, error) {
+	out := &api.ListContactFlowModulesResponse{ContactFlowModulesSummaryList: []*api.ContactFlowModuleSummary{}}
+	err := s.view(ctx, func(tx store.Tx) error {
+		ir, err := s.instance(tx, in.InstanceId)
+		if err != nil {
+			return err
+		}
+		state := deref(in.ContactFlowModuleState)
+		recs, next, err := page(tx, recordPrefix(ir.ID, kindModule), pageRequest{
+			scope: "modules/" + ir.ID + "/" + state, token: in.NextToken, max: maxResults(in.MaxResults, 100),
+		}, func(r *moduleRecord) bool { return state == "" || r.State == state })
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			out.ContactFlowModulesSummaryList = append(out.ContactFlowModulesSummaryList, &api.ContactFlowModuleSummary{
+				Arn: ptr(s.arn(ir.ID, kindModule, r.ID)), Id: ptr(r.ID), Name: ptr(r.Name), State: ptr(r.State),
+			})
+		}
+		out.NextToken = next
+		return nil
+	})
+	return out, err
+}
+
+func (s *Service) updateModuleContent(ctx context.Context, in *api.UpdateContactFlowModuleContentRequest) (*struct{}, error) {
+	ref, saved, err := splitSaved(in.ContactFlowModuleId)
+	if err != nil {
+		return nil, err
+	}
+	if in.Content == nil && in.Settings == nil {
+		return nil, apiErr(codeInvalidReq, "UpdateContactFlowModuleContent needs Content, Settings or both")
+	}
+	// Publishing validates; saving a draft does not, as for flows.
+	if !saved {
+		if in.Content != nil {
+			if err := checkFlowContent(*in.Content, flow.KindModule); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkModuleSettings(in.Settings); err != nil {
+			return nil, err
+		}
+	}
+	return nil, modifyRecord(ctx, s, in.InstanceId, kindModule, ref, func(_ store.RwTx, _ string, rec *moduleRecord) error {
+		// What the request leaves out is kept from the version it edits.
+		base := moduleVersion{rec.Content, rec.Settings}
+		if saved && rec.Draft != nil {
+			base = *rec.Draft
+		}
+		if in.Content != nil {
+			base.Content = *in.Content
+		}
+		if in.Settings != nil {
+			base.Settings = in.Settings
+		}
+		if saved {
+			rec.Draft = &base
+		} else {
+			rec.Content, rec.Settings, rec.Draft = base.Content, base.Settings, nil
+		}
+		return nil
+	})
+}
+
+func (s *Service) updateModuleMetadata(ctx context.Context, in *api.UpdateContactFlowModuleMetadataRequest) (*struct{}, error) {
+	return nil, modifyRecord(ctx, s, in.InstanceId, kindModule, in.ContactFlowModuleId, func(tx store.RwTx, inst string, rec *moduleRecord) error {
+		if in.Name != nil {
+			if err := rename(tx, inst, kindModule, rec.Name, *in.Name, rec.ID); err != nil {
+				return err
+			}
+			rec.Name = *in.Name
+		}
+		if in.Description != nil {
+			rec.Description = *in.Description
+		}
+		if in.State != nil {
+			rec.State = *in.State
+		}
+		return nil
+	})
+}
+
+func (s *Service) deleteModule(ctx context.Context, in *api.DeleteContactFlowModuleRequest) (*struct{}, error) {
+	return nil, s.update(ctx, func(tx store.RwTx) error {
+		inst, rec, err := loadRecord[moduleRecord](s, tx, in.InstanceId, kindModule, in.ContactFlowModuleId)
+		if err != nil {
+			return err
+		}
+		if rec.ClientToken != "" {
+			if err := tx.Delete([]byte(tokenKey(inst, kindModule, rec.ClientToken))); err != nil {
+				return err
+			}
+		}
+		return dropRecord(tx, inst, kindModule, rec.ID, rec.Name)
+	})
+}
+
+// Helpers shared by the modules, hours and queues families.
+
+// tokenKey is where a create's ClientToken maps to the resource it made:
+// connect/i/<inst>/<arnType>/t/<token>, beside the record and name keys so
+// that deleting the instance removes it too.
+func tokenKey(inst string, k kind, token string) string {
+	return instancePrefix(inst) + k.arnType + "/t/" + token
+}
+
+// splitSaved splits the ":$SAVED" qualifier off a flow or module
+// reference. Any other qualifier selects a version, which Hotline does not
+// keep.
+func splitSaved(ref string) (base string, saved bool, err error) {
+	base, saved = strings.CutSuffix(ref, savedQualifier)
+	colons := strings.Count(base, ":")
+	if strings.HasPrefix(base, "arn:") && colons > 5 || !strings.HasPrefix(base, "arn:") && colons > 0 {
+		return "", false, apiErr(codeInvalidReq, "versions are not supported by Hotline yet: %q", ref)
+	}
+	return base, saved, nil
+}
+
+// stamp is the last-modified time of a record; records embed it so that
+// modifyRecord can set it.
+type stamp struct {
+	LastModified time.Time
+}
+
+func (st *stamp) touch(t time.Time) { st.LastModified = t.UTC() }
+
+// loadRecord reads the record of kind k that ref (an id or ARN) names in
+// the instance instRef names, answering ResourceNotFoundException for
+// either.
+func loadRecord[T any](s *Service, tx store.Tx, instRef string, k kind, ref string) (inst string, rec *T, err error) {
+	ir, err := s.instance(tx, instRef)
+	if err != nil {
+		return "", nil, err
+	}
+	id, err := s.idFromRef(ir.ID, k, ref)
+	if err != nil {
+		return "", nil, err
+	}
+	rec, ok, err := getJSON[T](tx, recordKey(ir.ID, k, id))
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok {
+		return "", nil, notFound("%s %s was not found in instance %s", k.label, ref, ir.ID)
+	}
+	return ir.ID, rec, nil
+}
+
+// modifyRecord loads a record, lets change edit it, stamps it and stores it
+// back, all in one transaction: when change fails nothing is written.
+func modifyRecord[T any, P interface {
+	*T
+	touch(time.Time)
+}](ctx context.Context, s *Service, instRef string, k kind, ref string, change func(tx store.RwTx, inst string, rec P) error) error {
+	return s.update(ctx, func(tx store.RwTx) error {
+		inst, rec, err := loadRecord[T](s, tx, instRef, k, ref)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, inst, P(rec)); err != nil {
+			return err
+		}
+		P(rec).touch(s.clock.Now())
+		// loadRecord resolved ref already, so this cannot fail.
+		id, _ := s.idFromRef(inst, k, ref)
+		return putJSON(tx, recordKey(inst, k, id), rec)
+	})
+}
+
+// eachRecord calls fn with every record of kind k in the instance, in key
+// order, stopping at the first error.
+func eachRecord[T any](tx store.Tx, inst string, k kind, fn func(*T) error) error {
+	prefix := []byte(recordPrefix(inst, k))
+	for key, v := range tx.Scan(prefix, store.PrefixEnd(prefix)) {
+		rec := new(T)
+		if err := json.Unmarshal(v, rec); err != nil {
+			return fmt.Errorf("connect: corrupt record %s: %w", key, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropRecord deletes a record and its name reservation.
+func dropRecord(tx store.RwTx, inst string, k kind, id, name string) error {
+	if err := tx.Delete([]byte(nameKey(inst, k, name))); err != nil {
+		return err
+	}
+	return tx.Delete([]byte(recordKey(inst, k, id)))
+}
