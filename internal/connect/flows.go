@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/awsmodel"
@@ -20,15 +19,15 @@ import (
 // Draft is content saved without publishing (Status SAVED), which the API
 // addresses as "<id>:$SAVED". Both are kept byte for byte.
 type flowRecord struct {
-	ID           string
-	Name         string
-	Type         string
-	Description  string
-	State        string // ACTIVE | ARCHIVED
-	Content      string // published; "" when the flow was only ever saved
-	Draft        string // saved, unpublished; "" when none
-	Tags         map[string]string
-	LastModified time.Time
+	ID          string
+	Name        string
+	Type        string
+	Description string
+	State       string // ACTIVE | ARCHIVED
+	Content     string // published; "" when the flow was only ever saved
+	Draft       string // saved, unpublished; "" when none
+	Tags        map[string]string
+	stamp
 }
 
 func (r *flowRecord) status() string {
@@ -37,9 +36,6 @@ func (r *flowRecord) status() string {
 	}
 	return "PUBLISHED"
 }
-
-// savedQualifier addresses a flow's saved draft.
-const savedQualifier = ":$SAVED"
 
 func (s *Service) registerFlows(e *edge.Service) {
 	edge.Handle(e, "CreateContactFlow", s.createFlow)
@@ -79,7 +75,7 @@ func contentSHA(content string) *string {
 func (s *Service) createFlow(ctx context.Context, in *api.CreateContactFlowRequest) (*api.CreateContactFlowResponse, error) {
 	rec := &flowRecord{
 		ID: newID(), Name: in.Name, Type: in.Type, Description: deref(in.Description),
-		State: "ACTIVE", Tags: in.Tags, LastModified: s.clock.Now().UTC(),
+		State: "ACTIVE", Tags: in.Tags,
 	}
 	if deref(in.Status) == "SAVED" {
 		rec.Draft = in.Content
@@ -89,20 +85,8 @@ func (s *Service) createFlow(ctx context.Context, in *api.CreateContactFlowReque
 		}
 		rec.Content = in.Content
 	}
-	var inst string
-	err := s.update(ctx, func(tx store.RwTx) error {
-		ir, err := s.instance(tx, in.InstanceId)
-		if err != nil {
-			return err
-		}
-		inst = ir.ID
-		if err := checkQuota(tx, inst, kindFlow, s.cfg.Quotas.FlowsPerInstance); err != nil {
-			return err
-		}
-		if err := claimName(tx, inst, kindFlow, rec.Name, rec.ID); err != nil {
-			return err
-		}
-		return putJSON(tx, recordKey(inst, kindFlow, rec.ID), rec)
+	inst, err := s.updateInstance(ctx, in.InstanceId, func(tx store.RwTx, inst string) error {
+		return insertRecord(s, tx, inst, kindFlow, s.cfg.Quotas.FlowsPerInstance, rec.ID, rec.Name, rec)
 	})
 	if err != nil {
 		return nil, err
@@ -114,26 +98,22 @@ func (s *Service) createFlow(ctx context.Context, in *api.CreateContactFlowReque
 	}, nil
 }
 
-// flowRef splits a flow reference (id or ARN, optionally ":$SAVED") into
-// the instance's flow id and whether the draft is addressed.
-func (s *Service) flowRef(inst, ref string) (id string, saved bool, err error) {
-	ref, saved = strings.CutSuffix(ref, savedQualifier)
-	// A further qualifier (":<version>") selects a flow version.
-	colons := strings.Count(ref, ":")
-	if strings.HasPrefix(ref, "arn:") && colons > 5 || !strings.HasPrefix(ref, "arn:") && colons > 0 {
-		return "", false, apiErr(codeInvalidReq, "flow versions are not supported by Hotline yet: %q", ref)
-	}
-	id, err = s.idFromRef(inst, kindFlow, ref)
-	return id, saved, err
-}
-
-// loadFlow reads the flow a request names, within its instance.
-func (s *Service) loadFlow(tx store.Tx, instRef, flowRef string) (inst string, rec *flowRecord, saved bool, err error) {
+// loadFlow reads the flow a request names (id or ARN, optionally
+// ":$SAVED") within its instance, and says whether the draft is addressed.
+// It is loadRecord after splitSaved but for its order and wording, which
+// flows have always had: the instance is resolved before a version is
+// refused, and the messages say "flow versions" and quote the reference as
+// given.
+func (s *Service) loadFlow(tx store.Tx, instRef, ref string) (inst string, rec *flowRecord, saved bool, err error) {
 	ir, err := s.instance(tx, instRef)
 	if err != nil {
 		return "", nil, false, err
 	}
-	id, saved, err := s.flowRef(ir.ID, flowRef)
+	base, saved := strings.CutSuffix(ref, savedQualifier)
+	if hasVersion(base) {
+		return "", nil, false, apiErr(codeInvalidReq, "flow versions are not supported by Hotline yet: %q", base)
+	}
+	id, err := s.idFromRef(ir.ID, kindFlow, base)
 	if err != nil {
 		return "", nil, false, err
 	}
@@ -142,7 +122,7 @@ func (s *Service) loadFlow(tx store.Tx, instRef, flowRef string) (inst string, r
 		return "", nil, false, err
 	}
 	if !ok {
-		return "", nil, false, notFound("contact flow %s was not found in instance %s", flowRef, ir.ID)
+		return "", nil, false, notFound("contact flow %s was not found in instance %s", ref, ir.ID)
 	}
 	return ir.ID, rec, saved, nil
 }
@@ -175,30 +155,21 @@ func (s *Service) describeFlow(ctx context.Context, in *api.DescribeContactFlowR
 
 func (s *Service) listFlows(ctx context.Context, in *api.ListContactFlowsRequest) (*api.ListContactFlowsResponse, error) {
 	out := &api.ListContactFlowsResponse{ContactFlowSummaryList: []*api.ContactFlowSummary{}}
-	err := s.view(ctx, func(tx store.Tx) error {
-		ir, err := s.instance(tx, in.InstanceId)
-		if err != nil {
-			return err
-		}
-		types := map[string]bool{}
-		for _, t := range in.ContactFlowTypes {
-			types[t] = true
-		}
-		recs, next, err := page(tx, recordPrefix(ir.ID, kindFlow), pageRequest{
-			scope: "flows/" + ir.ID + "/" + strings.Join(in.ContactFlowTypes, ","),
+	types := map[string]bool{}
+	for _, t := range in.ContactFlowTypes {
+		types[t] = true
+	}
+	var err error
+	out.NextToken, err = listRecords(ctx, s, in.InstanceId, kindFlow, func(inst string) pageRequest {
+		return pageRequest{
+			scope: "flows/" + inst + "/" + strings.Join(in.ContactFlowTypes, ","),
 			token: in.NextToken, max: maxResults(in.MaxResults, 100),
-		}, func(r *flowRecord) bool { return len(types) == 0 || types[r.Type] })
-		if err != nil {
-			return err
 		}
-		for _, r := range recs {
-			out.ContactFlowSummaryList = append(out.ContactFlowSummaryList, &api.ContactFlowSummary{
-				Arn: ptr(s.arn(ir.ID, kindFlow, r.ID)), Id: ptr(r.ID), Name: ptr(r.Name),
-				ContactFlowType: ptr(r.Type), ContactFlowState: ptr(r.State), ContactFlowStatus: ptr(r.status()),
-			})
-		}
-		out.NextToken = next
-		return nil
+	}, func(r *flowRecord) bool { return len(types) == 0 || types[r.Type] }, func(inst string, r *flowRecord) {
+		out.ContactFlowSummaryList = append(out.ContactFlowSummaryList, &api.ContactFlowSummary{
+			Arn: ptr(s.arn(inst, kindFlow, r.ID)), Id: ptr(r.ID), Name: ptr(r.Name),
+			ContactFlowType: ptr(r.Type), ContactFlowState: ptr(r.State), ContactFlowStatus: ptr(r.status()),
+		})
 	})
 	return out, err
 }
@@ -213,7 +184,7 @@ func (s *Service) modifyFlow(ctx context.Context, instRef, flowRef string, chang
 		if err := change(tx, inst, rec, saved); err != nil {
 			return err
 		}
-		rec.LastModified = s.clock.Now().UTC()
+		rec.touch(s.clock.Now())
 		return putJSON(tx, recordKey(inst, kindFlow, rec.ID), rec)
 	})
 }
@@ -237,11 +208,8 @@ func (s *Service) updateFlowContent(ctx context.Context, in *api.UpdateContactFl
 
 func (s *Service) updateFlowMetadata(ctx context.Context, in *api.UpdateContactFlowMetadataRequest) (*struct{}, error) {
 	return nil, s.modifyFlow(ctx, in.InstanceId, in.ContactFlowId, func(tx store.RwTx, inst string, rec *flowRecord, _ bool) error {
-		if in.Name != nil {
-			if err := rename(tx, inst, kindFlow, rec.Name, *in.Name, rec.ID); err != nil {
-				return err
-			}
-			rec.Name = *in.Name
+		if err := rename(tx, inst, kindFlow, rec.ID, &rec.Name, in.Name); err != nil {
+			return err
 		}
 		if in.Description != nil {
 			rec.Description = *in.Description
@@ -265,10 +233,7 @@ func (s *Service) deleteFlow(ctx context.Context, in *api.DeleteContactFlowReque
 		if err != nil {
 			return err
 		}
-		if err := tx.Delete([]byte(nameKey(inst, kindFlow, rec.Name))); err != nil {
-			return err
-		}
-		return tx.Delete([]byte(recordKey(inst, kindFlow, rec.ID)))
+		return dropRecord(tx, inst, kindFlow, rec.ID, rec.Name)
 	})
 }
 

@@ -3,48 +3,26 @@ package connect_test
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/hotline-dev/hotline/internal/server"
 	"github.com/hotline-dev/hotline/internal/testserver"
 )
 
-func readFixture(t *testing.T, name string) string {
+func createFlow(t *testing.T, c *connect.Client, inst, name string, typ types.ContactFlowType) string {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
+	out, err := c.CreateContactFlow(context.Background(), &connect.CreateContactFlowInput{
+		InstanceId: aws.String(inst), Name: aws.String(name), Type: typ, Content: aws.String(readFixture(t, "hello.json")),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
-}
-
-// wantAPIError asserts that err is the AWS error code with the HTTP status.
-func wantAPIError(t *testing.T, err error, code string, status int) {
-	t.Helper()
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("want %s (%d), got %v", code, status, err)
-	}
-	if apiErr.ErrorCode() != code {
-		t.Fatalf("want %s, got %s: %s", code, apiErr.ErrorCode(), apiErr.ErrorMessage())
-	}
-	var httpErr *awshttp.ResponseError
-	if !errors.As(err, &httpErr) || httpErr.HTTPStatusCode() != status {
-		t.Fatalf("want HTTP %d for %s, got %v", status, code, err)
-	}
-	// InvalidContactFlowException's shape has no Message member, so the Go
-	// SDK drops it; its problems list carries the detail instead.
-	if apiErr.ErrorMessage() == "" && code != "InvalidContactFlowException" {
-		t.Fatalf("%s has no message", code)
-	}
+	return aws.ToString(out.ContactFlowId)
 }
 
 func TestContactFlowLifecycle(t *testing.T) {
@@ -95,17 +73,11 @@ func TestContactFlowLifecycle(t *testing.T) {
 	}
 	var names []string
 	p := connect.NewListContactFlowsPaginator(c, &connect.ListContactFlowsInput{InstanceId: inst, MaxResults: aws.Int32(1)})
-	pages := 0
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
+	pages := eachPage(t, p, func(out *connect.ListContactFlowsOutput) {
 		for _, s := range out.ContactFlowSummaryList {
 			names = append(names, aws.ToString(s.Name))
 		}
-	}
+	})
 	if len(names) != 3 || pages < 3 {
 		t.Fatalf("listed %v in %d pages", names, pages)
 	}

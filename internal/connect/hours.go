@@ -58,16 +58,11 @@ func (s *Service) registerHours(e *edge.Service) {
 // HoursOfOperation returns the hours of operation hoursRef (an id or ARN)
 // names in the instance.
 func (s *Service) HoursOfOperation(ctx context.Context, instanceID, hoursRef string) (*HoursOfOperation, error) {
-	var out *HoursOfOperation
-	err := s.view(ctx, func(tx store.Tx) error {
-		_, rec, err := loadRecord[hoursRecord](s, tx, instanceID, kindHours, hoursRef)
-		if err != nil {
-			return err
-		}
-		out = &rec.HoursOfOperation
-		return nil
-	})
-	return out, err
+	rec, err := viewRecord[hoursRecord](ctx, s, instanceID, kindHours, hoursRef)
+	if err != nil {
+		return nil, err
+	}
+	return &rec.HoursOfOperation, nil
 }
 
 // checkTimeZone accepts the names of the tz database. time.LoadLocation
@@ -136,24 +131,12 @@ func (s *Service) createHours(ctx context.Context, in *api.CreateHoursOfOperatio
 		Description:      deref(in.Description),
 		Tags:             in.Tags,
 	}
-	var inst string
-	err := s.update(ctx, func(tx store.RwTx) error {
-		ir, err := s.instance(tx, in.InstanceId)
-		if err != nil {
-			return err
-		}
-		inst = ir.ID
+	inst, err := s.updateInstance(ctx, in.InstanceId, func(tx store.RwTx, inst string) error {
+		var err error
 		if rec.Parents, err = s.parentHours(tx, inst, in.ParentHoursOfOperationConfigs); err != nil {
 			return err
 		}
-		if err := checkQuota(tx, inst, kindHours, s.cfg.Quotas.HoursPerInstance); err != nil {
-			return err
-		}
-		if err := claimName(tx, inst, kindHours, rec.Name, rec.ID); err != nil {
-			return err
-		}
-		rec.touch(s.clock.Now())
-		return putJSON(tx, recordKey(inst, kindHours, rec.ID), rec)
+		return insertRecord(s, tx, inst, kindHours, s.cfg.Quotas.HoursPerInstance, rec.ID, rec.Name, rec)
 	})
 	if err != nil {
 		return nil, err
@@ -195,25 +178,14 @@ func (s *Service) describeHours(ctx context.Context, in *api.DescribeHoursOfOper
 
 func (s *Service) listHours(ctx context.Context, in *api.ListHoursOfOperationsRequest) (*api.ListHoursOfOperationsResponse, error) {
 	out := &api.ListHoursOfOperationsResponse{HoursOfOperationSummaryList: []*api.HoursOfOperationSummary{}}
-	err := s.view(ctx, func(tx store.Tx) error {
-		ir, err := s.instance(tx, in.InstanceId)
-		if err != nil {
-			return err
-		}
-		recs, next, err := page[hoursRecord](tx, recordPrefix(ir.ID, kindHours), pageRequest{
-			scope: "hours/" + ir.ID, token: in.NextToken, max: maxResults(in.MaxResults, 100),
-		}, nil)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			out.HoursOfOperationSummaryList = append(out.HoursOfOperationSummaryList, &api.HoursOfOperationSummary{
-				Arn: ptr(s.arn(ir.ID, kindHours, r.ID)), Id: ptr(r.ID), Name: ptr(r.Name),
-				LastModifiedTime: awsmodel.NewTimestamp(r.LastModified), LastModifiedRegion: ptr(s.cfg.Region),
-			})
-		}
-		out.NextToken = next
-		return nil
+	var err error
+	out.NextToken, err = listRecords(ctx, s, in.InstanceId, kindHours, func(inst string) pageRequest {
+		return pageRequest{scope: "hours/" + inst, token: in.NextToken, max: maxResults(in.MaxResults, 100)}
+	}, nil, func(inst string, r *hoursRecord) {
+		out.HoursOfOperationSummaryList = append(out.HoursOfOperationSummaryList, &api.HoursOfOperationSummary{
+			Arn: ptr(s.arn(inst, kindHours, r.ID)), Id: ptr(r.ID), Name: ptr(r.Name),
+			LastModifiedTime: awsmodel.NewTimestamp(r.LastModified), LastModifiedRegion: ptr(s.cfg.Region),
+		})
 	})
 	return out, err
 }
@@ -225,11 +197,8 @@ func (s *Service) updateHours(ctx context.Context, in *api.UpdateHoursOfOperatio
 		}
 	}
 	return nil, modifyRecord(ctx, s, in.InstanceId, kindHours, in.HoursOfOperationId, func(tx store.RwTx, inst string, rec *hoursRecord) error {
-		if in.Name != nil {
-			if err := rename(tx, inst, kindHours, rec.Name, *in.Name, rec.ID); err != nil {
-				return err
-			}
-			rec.Name = *in.Name
+		if err := rename(tx, inst, kindHours, rec.ID, &rec.Name, in.Name); err != nil {
+			return err
 		}
 		if in.Description != nil {
 			rec.Description = *in.Description

@@ -1,12 +1,8 @@
 package connect_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,7 +14,6 @@ import (
 
 	hconnect "github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/server"
-	"github.com/hotline-dev/hotline/internal/testserver"
 )
 
 func slot(day types.HoursOfOperationDays, h1, m1, h2, m2 int32) types.HoursOfOperationConfig {
@@ -63,20 +58,9 @@ func describeHours(t *testing.T, c *connect.Client, inst, id string) *types.Hour
 	return out.HoursOfOperation
 }
 
-// wantUnchanged fails unless a failed call left a resource as it was,
-// LastModifiedTime included.
-func wantUnchanged[T any](t *testing.T, what string, before, after T) {
-	t.Helper()
-	if !reflect.DeepEqual(before, after) {
-		t.Fatalf("a failed call changed %s:\nbefore %+v\nafter  %+v", what, before, after)
-	}
-}
-
 func TestHoursOfOperationLifecycle(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	ts, c, inst := startServer(t, server.Config{})
 
 	created, err := c.CreateHoursOfOperation(ctx, &connect.CreateHoursOfOperationInput{
 		InstanceId: aws.String(inst), Name: aws.String("Office"), Description: aws.String("the London office"),
@@ -165,9 +149,7 @@ func TestHoursOfOperationLifecycle(t *testing.T) {
 
 func TestHoursOfOperationErrors(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	_, c, inst := startServer(t, server.Config{})
 	id := aws.ToString(createHours(t, c, inst, "Office").HoursOfOperationId)
 	createHours(t, c, inst, "Taken")
 	before := describeHours(t, c, inst, id)
@@ -193,12 +175,7 @@ func TestHoursOfOperationErrors(t *testing.T) {
 			return err
 		}
 	}
-	for _, tc := range []struct {
-		name   string
-		call   func() error
-		code   string
-		status int
-	}{
+	for _, tc := range []errorCase{
 		{"unknown time zone", create("Mars", "Mars/Olympus_Mons"), "InvalidParameterException", 400},
 		{"server's own zone", create("Local", "Local"), "InvalidParameterException", 400},
 		{"empty time zone", create("Empty", ""), "InvalidParameterException", 400},
@@ -251,9 +228,7 @@ func TestHoursOfOperationErrors(t *testing.T) {
 
 func TestHoursOfOperationParentsAndQuota(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{Quotas: hconnect.Quotas{HoursPerInstance: 2}})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	ts, c, inst := startServer(t, server.Config{Quotas: hconnect.Quotas{HoursPerInstance: 2}})
 	parent := createHours(t, c, inst, "Parent")
 
 	// A parent may be named by ARN; it is listed with its name.
@@ -298,64 +273,19 @@ func TestHoursOfOperationParentsAndQuota(t *testing.T) {
 	}
 }
 
-// recordingClient is an SDK HTTP client that keeps the last response body,
-// to see error members the SDK does not model for an operation.
-type recordingClient struct{ body []byte }
-
-func (r *recordingClient) Do(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	r.body, err = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(r.body))
-	return resp, err
-}
-
-func (r *recordingClient) message(t *testing.T) string {
-	t.Helper()
-	var body struct{ Message string }
-	if err := json.Unmarshal(r.body, &body); err != nil {
-		t.Fatalf("error body %q: %v", r.body, err)
-	}
-	return body.Message
-}
-
-func (r *recordingClient) wantMembers(t *testing.T, want map[string]string) {
-	t.Helper()
-	var got map[string]any
-	if err := json.Unmarshal(r.body, &got); err != nil {
-		t.Fatalf("error body %q: %v", r.body, err)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Fatalf("error member %s = %v, want %s (body %s)", k, got[k], v, r.body)
-		}
-	}
-}
-
 func listHoursNames(t *testing.T, c *connect.Client, inst string, pageSize int32) []string {
 	t.Helper()
 	var names []string
-	pages := 0
 	p := connect.NewListHoursOfOperationsPaginator(c, &connect.ListHoursOfOperationsInput{InstanceId: aws.String(inst), MaxResults: aws.Int32(pageSize)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
+	pages := eachPage(t, p, func(out *connect.ListHoursOfOperationsOutput) {
 		for _, s := range out.HoursOfOperationSummaryList {
 			if s.Arn == nil || s.Id == nil || s.LastModifiedTime == nil {
 				t.Fatalf("summary without Arn, Id or LastModifiedTime: %+v", s)
 			}
 			names = append(names, aws.ToString(s.Name))
 		}
-	}
-	if want := (len(names) + int(pageSize) - 1) / int(pageSize); len(names) > 0 && pages < want {
-		t.Fatalf("%d hours in %d pages of %d", len(names), pages, pageSize)
-	}
+	})
+	wantFullPages(t, "hours", len(names), pages, pageSize)
 	return names
 }
 
@@ -365,28 +295,7 @@ func listHoursIDs(t *testing.T, c *connect.Client, inst string) map[string]strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{}
-	for _, s := range out.HoursOfOperationSummaryList {
-		ids[aws.ToString(s.Name)] = aws.ToString(s.Id)
-	}
-	return ids
-}
-
-// sameSet reports whether got holds exactly the names in want, once each.
-func sameSet(got, want []string) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	seen := map[string]int{}
-	for _, g := range got {
-		seen[g]++
-	}
-	for _, w := range want {
-		if seen[w] != 1 {
-			return false
-		}
-	}
-	return true
+	return idsByName(out.HoursOfOperationSummaryList, func(s types.HoursOfOperationSummary) (*string, *string) { return s.Name, s.Id })
 }
 
 func configString(cfg []types.HoursOfOperationConfig) string {

@@ -129,6 +129,20 @@ func (s *Service) instance(tx store.Tx, ref string) (*instanceRecord, error) {
 	return rec, nil
 }
 
+// updateInstance runs fn in a write transaction with the id of the instance
+// instRef names, and returns that id.
+func (s *Service) updateInstance(ctx context.Context, instRef string, fn func(tx store.RwTx, inst string) error) (inst string, err error) {
+	err = s.update(ctx, func(tx store.RwTx) error {
+		ir, err := s.instance(tx, instRef)
+		if err != nil {
+			return err
+		}
+		inst = ir.ID
+		return fn(tx, inst)
+	})
+	return inst, err
+}
+
 func (s *Service) instanceView(rec *instanceRecord) *api.Instance {
 	arn := s.instanceARN(rec.ID)
 	url := "https://" + rec.Alias + ".my.connect.aws/"

@@ -10,7 +10,6 @@ import (
 
 	hconnect "github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/server"
-	"github.com/hotline-dev/hotline/internal/testserver"
 )
 
 const fnARN = "arn:aws:lambda:us-east-1:000000000000:function:"
@@ -18,25 +17,17 @@ const fnARN = "arn:aws:lambda:us-east-1:000000000000:function:"
 func listLambdas(t *testing.T, c *connect.Client, inst string, perPage int32) ([]string, int) {
 	t.Helper()
 	var arns []string
-	pages := 0
 	p := connect.NewListLambdaFunctionsPaginator(c, &connect.ListLambdaFunctionsInput{InstanceId: aws.String(inst), MaxResults: aws.Int32(perPage)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
+	pages := eachPage(t, p, func(out *connect.ListLambdaFunctionsOutput) {
 		arns = append(arns, out.LambdaFunctions...)
-	}
+	})
 	slices.Sort(arns)
 	return arns, pages
 }
 
 func TestLambdaAllowList(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	ts, c, inst := startServer(t, server.Config{})
 	fns := []string{fnARN + "lookup", fnARN + "lookup:live", fnARN + "route:$LATEST"}
 	for _, fn := range fns {
 		if _, err := c.AssociateLambdaFunction(ctx, &connect.AssociateLambdaFunctionInput{InstanceId: aws.String(inst), FunctionArn: aws.String(fn)}); err != nil {
@@ -77,9 +68,7 @@ func TestLambdaAllowList(t *testing.T) {
 
 func TestLambdaErrors(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{Quotas: hconnect.Quotas{LambdasPerInstance: 2}})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	_, c, inst := startServer(t, server.Config{Quotas: hconnect.Quotas{LambdasPerInstance: 2}})
 	token := aws.String("5f0c7a54-2b1e-4c55-9d1f-2d3e4f5a6b7c")
 	if _, err := c.AssociateLambdaFunction(ctx, &connect.AssociateLambdaFunctionInput{
 		InstanceId: aws.String(inst), FunctionArn: aws.String(fnARN + "lookup"), ClientToken: token,
@@ -92,12 +81,7 @@ func TestLambdaErrors(t *testing.T) {
 			return err
 		}
 	}
-	for _, tc := range []struct {
-		name   string
-		call   func() error
-		code   string
-		status int
-	}{
+	for _, tc := range []errorCase{
 		{"associated twice", associate(fnARN + "lookup"), "ResourceConflictException", 409},
 		{"not a Lambda ARN", associate("arn:aws:sns:us-east-1:000000000000:topic"), "InvalidParameterException", 400},
 		{"a bare function name", associate("lookup"), "InvalidParameterException", 400},

@@ -6,9 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
-	"time"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/connect/api"
@@ -103,13 +100,7 @@ func (s *Service) createModule(ctx context.Context, in *api.CreateContactFlowMod
 	if in.ExternalInvocationConfiguration != nil {
 		rec.ExternalInvocation = in.ExternalInvocationConfiguration.Enabled
 	}
-	var inst string
-	err = s.update(ctx, func(tx store.RwTx) error {
-		ir, err := s.instance(tx, in.InstanceId)
-		if err != nil {
-			return err
-		}
-		inst = ir.ID
+	inst, err := s.updateInstance(ctx, in.InstanceId, func(tx store.RwTx, inst string) error {
 		if rec.ClientToken != "" {
 			prior, err := s.moduleByToken(tx, inst, rec.ClientToken)
 			if err != nil {
@@ -124,19 +115,13 @@ func (s *Service) createModule(ctx context.Context, in *api.CreateContactFlowMod
 				return nil
 			}
 		}
-		if err := checkQuota(tx, inst, kindModule, s.cfg.Quotas.ModulesPerInstance); err != nil {
+		if err := insertRecord(s, tx, inst, kindModule, s.cfg.Quotas.ModulesPerInstance, rec.ID, rec.Name, rec); err != nil {
 			return err
 		}
-		if err := claimName(tx, inst, kindModule, rec.Name, rec.ID); err != nil {
-			return err
+		if rec.ClientToken == "" {
+			return nil
 		}
-		if rec.ClientToken != "" {
-			if err := tx.Put([]byte(tokenKey(inst, kindModule, rec.ClientToken)), []byte(rec.ID)); err != nil {
-				return err
-			}
-		}
-		rec.touch(s.clock.Now())
-		return putJSON(tx, recordKey(inst, kindModule, rec.ID), rec)
+		return tx.Put([]byte(tokenKey(inst, kindModule, rec.ClientToken)), []byte(rec.ID))
 	})
 	if err != nil {
 		return nil, err
@@ -189,25 +174,14 @@ func (s *Service) describeModule(ctx context.Context, in *api.DescribeContactFlo
 
 func (s *Service) listModules(ctx context.Context, in *api.ListContactFlowModulesRequest) (*api.ListContactFlowModulesResponse, error) {
 	out := &api.ListContactFlowModulesResponse{ContactFlowModulesSummaryList: []*api.ContactFlowModuleSummary{}}
-	err := s.view(ctx, func(tx store.Tx) error {
-		ir, err := s.instance(tx, in.InstanceId)
-		if err != nil {
-			return err
-		}
-		state := deref(in.ContactFlowModuleState)
-		recs, next, err := page(tx, recordPrefix(ir.ID, kindModule), pageRequest{
-			scope: "modules/" + ir.ID + "/" + state, token: in.NextToken, max: maxResults(in.MaxResults, 100),
-		}, func(r *moduleRecord) bool { return state == "" || r.State == state })
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			out.ContactFlowModulesSummaryList = append(out.ContactFlowModulesSummaryList, &api.ContactFlowModuleSummary{
-				Arn: ptr(s.arn(ir.ID, kindModule, r.ID)), Id: ptr(r.ID), Name: ptr(r.Name), State: ptr(r.State),
-			})
-		}
-		out.NextToken = next
-		return nil
+	state := deref(in.ContactFlowModuleState)
+	var err error
+	out.NextToken, err = listRecords(ctx, s, in.InstanceId, kindModule, func(inst string) pageRequest {
+		return pageRequest{scope: "modules/" + inst + "/" + state, token: in.NextToken, max: maxResults(in.MaxResults, 100)}
+	}, func(r *moduleRecord) bool { return state == "" || r.State == state }, func(inst string, r *moduleRecord) {
+		out.ContactFlowModulesSummaryList = append(out.ContactFlowModulesSummaryList, &api.ContactFlowModuleSummary{
+			Arn: ptr(s.arn(inst, kindModule, r.ID)), Id: ptr(r.ID), Name: ptr(r.Name), State: ptr(r.State),
+		})
 	})
 	return out, err
 }
@@ -254,11 +228,8 @@ func (s *Service) updateModuleContent(ctx context.Context, in *api.UpdateContact
 
 func (s *Service) updateModuleMetadata(ctx context.Context, in *api.UpdateContactFlowModuleMetadataRequest) (*struct{}, error) {
 	return nil, modifyRecord(ctx, s, in.InstanceId, kindModule, in.ContactFlowModuleId, func(tx store.RwTx, inst string, rec *moduleRecord) error {
-		if in.Name != nil {
-			if err := rename(tx, inst, kindModule, rec.Name, *in.Name, rec.ID); err != nil {
-				return err
-			}
-			rec.Name = *in.Name
+		if err := rename(tx, inst, kindModule, rec.ID, &rec.Name, in.Name); err != nil {
+			return err
 		}
 		if in.Description != nil {
 			rec.Description = *in.Description
@@ -283,100 +254,4 @@ func (s *Service) deleteModule(ctx context.Context, in *api.DeleteContactFlowMod
 		}
 		return dropRecord(tx, inst, kindModule, rec.ID, rec.Name)
 	})
-}
-
-// Helpers shared by the modules, hours and queues families.
-
-// tokenKey is where a create's ClientToken maps to the resource it made:
-// connect/i/<inst>/<arnType>/t/<token>, beside the record and name keys so
-// that deleting the instance removes it too.
-func tokenKey(inst string, k kind, token string) string {
-	return instancePrefix(inst) + k.arnType + "/t/" + token
-}
-
-// splitSaved splits the ":$SAVED" qualifier off a flow or module
-// reference. Any other qualifier selects a version, which Hotline does not
-// keep.
-func splitSaved(ref string) (base string, saved bool, err error) {
-	base, saved = strings.CutSuffix(ref, savedQualifier)
-	colons := strings.Count(base, ":")
-	if strings.HasPrefix(base, "arn:") && colons > 5 || !strings.HasPrefix(base, "arn:") && colons > 0 {
-		return "", false, apiErr(codeInvalidReq, "versions are not supported by Hotline yet: %q", ref)
-	}
-	return base, saved, nil
-}
-
-// stamp is the last-modified time of a record; records embed it so that
-// modifyRecord can set it.
-type stamp struct {
-	LastModified time.Time
-}
-
-func (st *stamp) touch(t time.Time) { st.LastModified = t.UTC() }
-
-// loadRecord reads the record of kind k that ref (an id or ARN) names in
-// the instance instRef names, answering ResourceNotFoundException for
-// either.
-func loadRecord[T any](s *Service, tx store.Tx, instRef string, k kind, ref string) (inst string, rec *T, err error) {
-	ir, err := s.instance(tx, instRef)
-	if err != nil {
-		return "", nil, err
-	}
-	id, err := s.idFromRef(ir.ID, k, ref)
-	if err != nil {
-		return "", nil, err
-	}
-	rec, ok, err := getJSON[T](tx, recordKey(ir.ID, k, id))
-	if err != nil {
-		return "", nil, err
-	}
-	if !ok {
-		return "", nil, notFound("%s %s was not found in instance %s", k.label, ref, ir.ID)
-	}
-	return ir.ID, rec, nil
-}
-
-// modifyRecord loads a record, lets change edit it, stamps it and stores it
-// back, all in one transaction: when change fails nothing is written.
-func modifyRecord[T any, P interface {
-	*T
-	touch(time.Time)
-}](ctx context.Context, s *Service, instRef string, k kind, ref string, change func(tx store.RwTx, inst string, rec P) error) error {
-	return s.update(ctx, func(tx store.RwTx) error {
-		inst, rec, err := loadRecord[T](s, tx, instRef, k, ref)
-		if err != nil {
-			return err
-		}
-		if err := change(tx, inst, P(rec)); err != nil {
-			return err
-		}
-		P(rec).touch(s.clock.Now())
-		// loadRecord resolved ref already, so this cannot fail.
-		id, _ := s.idFromRef(inst, k, ref)
-		return putJSON(tx, recordKey(inst, k, id), rec)
-	})
-}
-
-// eachRecord calls fn with every record of kind k in the instance, in key
-// order, stopping at the first error.
-func eachRecord[T any](tx store.Tx, inst string, k kind, fn func(*T) error) error {
-	prefix := []byte(recordPrefix(inst, k))
-	for key, v := range tx.Scan(prefix, store.PrefixEnd(prefix)) {
-		rec := new(T)
-		if err := json.Unmarshal(v, rec); err != nil {
-			return fmt.Errorf("connect: corrupt record %s: %w", key, err)
-		}
-		if err := fn(rec); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// dropRecord deletes a record and its name reservation.
-func dropRecord(tx store.RwTx, inst string, k kind, id, name string) error {
-	if err := tx.Delete([]byte(nameKey(inst, k, name))); err != nil {
-		return err
-	}
-	return tx.Delete([]byte(recordKey(inst, k, id)))
 }

@@ -15,7 +15,6 @@ import (
 
 	hconnect "github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/server"
-	"github.com/hotline-dev/hotline/internal/testserver"
 )
 
 // moduleContent is a module that sets a flow attribute and returns; its
@@ -67,34 +66,24 @@ func createModule(t *testing.T, c *connect.Client, inst, name string) string {
 func listModuleNames(t *testing.T, c *connect.Client, inst string, state types.ContactFlowModuleState, pageSize int32) []string {
 	t.Helper()
 	var names []string
-	pages := 0
 	p := connect.NewListContactFlowModulesPaginator(c, &connect.ListContactFlowModulesInput{
 		InstanceId: aws.String(inst), ContactFlowModuleState: state, MaxResults: aws.Int32(pageSize),
 	})
-	for p.HasMorePages() {
-		out, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
+	pages := eachPage(t, p, func(out *connect.ListContactFlowModulesOutput) {
 		for _, m := range out.ContactFlowModulesSummaryList {
 			if m.Arn == nil || m.Id == nil || m.State == "" {
 				t.Fatalf("summary without Arn, Id or State: %+v", m)
 			}
 			names = append(names, aws.ToString(m.Name))
 		}
-	}
-	if want := (len(names) + int(pageSize) - 1) / int(pageSize); pages < want {
-		t.Fatalf("%d modules in %d pages of %d", len(names), pages, pageSize)
-	}
+	})
+	wantFullPages(t, "modules", len(names), pages, pageSize)
 	return names
 }
 
 func TestFlowModuleLifecycle(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	ts, c, inst := startServer(t, server.Config{})
 
 	in := &connect.CreateContactFlowModuleInput{
 		InstanceId: aws.String(inst), Name: aws.String("Set result"), Description: aws.String("sets Result"),
@@ -212,9 +201,7 @@ func TestFlowModuleLifecycle(t *testing.T) {
 
 func TestFlowModuleErrors(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{Quotas: hconnect.Quotas{ModulesPerInstance: 2}})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	_, c, inst := startServer(t, server.Config{Quotas: hconnect.Quotas{ModulesPerInstance: 2}})
 	created, err := c.CreateContactFlowModule(ctx, &connect.CreateContactFlowModuleInput{
 		InstanceId: aws.String(inst), Name: aws.String("Mod"), Content: aws.String(moduleContent),
 		Settings: aws.String(moduleSettings), ClientToken: aws.String("token-1"),
@@ -250,12 +237,7 @@ func TestFlowModuleErrors(t *testing.T) {
 			return err
 		}
 	}
-	for _, tc := range []struct {
-		name   string
-		call   func() error
-		code   string
-		status int
-	}{
+	for _, tc := range []errorCase{
 		{"invalid content", create("Broken", brokenModule, nil), "InvalidContactFlowModuleException", 400},
 		{"settings not JSON", create("Bad settings", moduleContent, func(in *connect.CreateContactFlowModuleInput) {
 			in.Settings = aws.String("{not json")
@@ -324,11 +306,7 @@ func listModuleIDs(t *testing.T, c *connect.Client, inst string) map[string]stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{}
-	for _, m := range out.ContactFlowModulesSummaryList {
-		ids[aws.ToString(m.Name)] = aws.ToString(m.Id)
-	}
-	return ids
+	return idsByName(out.ContactFlowModulesSummaryList, func(m types.ContactFlowModuleSummary) (*string, *string) { return m.Name, m.Id })
 }
 
 // wantInvalidModule asserts InvalidContactFlowModuleException (400) and

@@ -371,16 +371,15 @@ func (s *Service) releasePhoneNumber(ctx context.Context, in *api.ReleasePhoneNu
 		}
 		// A queue calling out from this number would be left with a dangling
 		// caller id; the model gives ReleasePhoneNumber ResourceInUseException.
-		prefix := []byte(recordPrefix(rec.InstanceID, kindQueue))
-		for k, v := range tx.Scan(prefix, store.PrefixEnd(prefix)) {
-			var q queueRecord
-			if err := json.Unmarshal(v, &q); err != nil {
-				return fmt.Errorf("connect: corrupt record %s: %w", k, err)
+		err = eachRecord(tx, rec.InstanceID, kindQueue, func(q *queueRecord) error {
+			if q.OutboundCallerIDNumberID != rec.ID {
+				return nil
 			}
-			if q.OutboundCallerIDNumberID == rec.ID {
-				return apierr.New(codeInUse, "phone number %s is the outbound caller ID of queue %s (%s); change the queue's outbound caller config first", rec.Number, q.Name, q.ID).
-					With("ResourceType", "PHONE_NUMBER").With("ResourceId", s.phoneARN(rec.ID))
-			}
+			return apierr.New(codeInUse, "phone number %s is the outbound caller ID of queue %s (%s); change the queue's outbound caller config first", rec.Number, q.Name, q.ID).
+				With("ResourceType", "PHONE_NUMBER").With("ResourceId", s.phoneARN(rec.ID))
+		})
+		if err != nil {
+			return err
 		}
 		return deletePhone(tx, rec)
 	})

@@ -39,38 +39,18 @@ func describeNumber(t *testing.T, c *connect.Client, ref string) *types.ClaimedP
 func listNumbersV2(t *testing.T, c *connect.Client, in *connect.ListPhoneNumbersV2Input) ([]string, int) {
 	t.Helper()
 	var got []string
-	pages := 0
-	p := connect.NewListPhoneNumbersV2Paginator(c, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
+	pages := eachPage(t, connect.NewListPhoneNumbersV2Paginator(c, in), func(out *connect.ListPhoneNumbersV2Output) {
 		for _, s := range out.ListPhoneNumbersSummaryList {
 			got = append(got, aws.ToString(s.PhoneNumber))
 		}
-	}
+	})
 	slices.Sort(got)
 	return got, pages
 }
 
-func createFlow(t *testing.T, c *connect.Client, inst, name string, typ types.ContactFlowType) string {
-	t.Helper()
-	out, err := c.CreateContactFlow(context.Background(), &connect.CreateContactFlowInput{
-		InstanceId: aws.String(inst), Name: aws.String(name), Type: typ, Content: aws.String(readFixture(t, "hello.json")),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(out.ContactFlowId)
-}
-
 func TestPhoneNumberLifecycle(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	ts, c, inst := startServer(t, server.Config{})
 	instARN := "arn:aws:connect:us-east-1:000000000000:instance/" + inst
 
 	// By InstanceId and by TargetArn; a toll-free and a foreign number.
@@ -134,20 +114,14 @@ func TestPhoneNumberLifecycle(t *testing.T) {
 	// The older instance-scoped listing, with its own summary shape.
 	var v1 []string
 	p := connect.NewListPhoneNumbersPaginator(c, &connect.ListPhoneNumbersInput{InstanceId: aws.String(inst), MaxResults: aws.Int32(2)})
-	pages := 0
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
+	pages := eachPage(t, p, func(out *connect.ListPhoneNumbersOutput) {
 		for _, s := range out.PhoneNumberSummaryList {
 			if !strings.HasSuffix(aws.ToString(s.Arn), "/"+aws.ToString(s.Id)) || s.PhoneNumberCountryCode == "" {
 				t.Fatalf("v1 summary %+v", s)
 			}
 			v1 = append(v1, aws.ToString(s.PhoneNumber))
 		}
-	}
+	})
 	slices.Sort(v1)
 	if !slices.Equal(v1, all) || pages != 2 {
 		t.Fatalf("ListPhoneNumbers: %v in %d pages", v1, pages)
@@ -246,9 +220,7 @@ func TestPhoneNumberCountryAndType(t *testing.T) {
 
 func TestPhoneNumberErrors(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{Quotas: hconnect.Quotas{PhoneNumbersPerInstance: 2}})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	ts, c, inst := startServer(t, server.Config{Quotas: hconnect.Quotas{PhoneNumbersPerInstance: 2}})
 	first := claim(t, c, &connect.ClaimPhoneNumberInput{
 		PhoneNumber: aws.String("+15555550100"), InstanceId: aws.String(inst), PhoneNumberDescription: aws.String("first"),
 	})
@@ -261,12 +233,7 @@ func TestPhoneNumberErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, tc := range []struct {
-		name   string
-		call   func() error
-		code   string
-		status int
-	}{
+	for _, tc := range []errorCase{
 		{"claimed twice", func() error {
 			_, err := c.ClaimPhoneNumber(ctx, &connect.ClaimPhoneNumberInput{PhoneNumber: aws.String("+15555550100"), InstanceId: aws.String(inst)})
 			return err
@@ -383,19 +350,13 @@ func TestDeleteInstanceReleasesNumbers(t *testing.T) {
 	ctx := context.Background()
 	ts := testserver.Start(t, server.Config{})
 	c := ts.Connect()
-	created, err := c.CreateInstance(ctx, &connect.CreateInstanceInput{
-		IdentityManagementType: types.DirectoryTypeConnectManaged, InstanceAlias: aws.String("second"),
-		InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone := claim(t, c, &connect.ClaimPhoneNumberInput{PhoneNumber: aws.String("+15555550100"), InstanceId: created.Id})
+	second := aws.String(createInstance(t, c, "second"))
+	gone := claim(t, c, &connect.ClaimPhoneNumberInput{PhoneNumber: aws.String("+15555550100"), InstanceId: second})
 	kept := claim(t, c, &connect.ClaimPhoneNumberInput{PhoneNumber: aws.String("+15555550101"), InstanceId: aws.String(ts.DefaultInstanceID)})
-	if _, err := c.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: created.Id}); err != nil {
+	if _, err := c.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: second}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.DescribePhoneNumber(ctx, &connect.DescribePhoneNumberInput{PhoneNumberId: gone.PhoneNumberId})
+	_, err := c.DescribePhoneNumber(ctx, &connect.DescribePhoneNumberInput{PhoneNumberId: gone.PhoneNumberId})
 	wantAPIError(t, err, "ResourceNotFoundException", 404)
 	describeNumber(t, c, aws.ToString(kept.PhoneNumberId))
 	claim(t, c, &connect.ClaimPhoneNumberInput{PhoneNumber: aws.String("+15555550100"), InstanceId: aws.String(ts.DefaultInstanceID)})

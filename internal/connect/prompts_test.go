@@ -11,36 +11,27 @@ import (
 
 	hconnect "github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/server"
-	"github.com/hotline-dev/hotline/internal/testserver"
 )
 
 func listPromptNames(t *testing.T, c *connect.Client, inst string, perPage int32) ([]string, int) {
 	t.Helper()
 	var names []string
-	pages := 0
 	p := connect.NewListPromptsPaginator(c, &connect.ListPromptsInput{InstanceId: aws.String(inst), MaxResults: aws.Int32(perPage)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
+	pages := eachPage(t, p, func(out *connect.ListPromptsOutput) {
 		for _, s := range out.PromptSummaryList {
 			if !strings.HasSuffix(aws.ToString(s.Arn), "/prompt/"+aws.ToString(s.Id)) || s.LastModifiedTime == nil || aws.ToString(s.LastModifiedRegion) != "us-east-1" {
 				t.Fatalf("summary %+v", s)
 			}
 			names = append(names, aws.ToString(s.Name))
 		}
-	}
+	})
 	slices.Sort(names)
 	return names, pages
 }
 
 func TestPromptLifecycle(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	ts, c, inst := startServer(t, server.Config{})
 
 	created, err := c.CreatePrompt(ctx, &connect.CreatePromptInput{
 		InstanceId: aws.String(inst), Name: aws.String("Welcome"), Description: aws.String("greeting"),
@@ -103,9 +94,7 @@ func TestPromptLifecycle(t *testing.T) {
 
 func TestPromptErrors(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{Quotas: hconnect.Quotas{PromptsPerInstance: 2}})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	_, c, inst := startServer(t, server.Config{Quotas: hconnect.Quotas{PromptsPerInstance: 2}})
 	created, err := c.CreatePrompt(ctx, &connect.CreatePromptInput{
 		InstanceId: aws.String(inst), Name: aws.String("Welcome"), S3Uri: aws.String("s3://b/welcome.wav"),
 	})
@@ -118,12 +107,7 @@ func TestPromptErrors(t *testing.T) {
 			return err
 		}
 	}
-	for _, tc := range []struct {
-		name   string
-		call   func() error
-		code   string
-		status int
-	}{
+	for _, tc := range []errorCase{
 		{"duplicate name", create("Welcome", "s3://b/other.wav"), "DuplicateResourceException", 409},
 		{"not an S3 location", create("Other", "ftp://b/other.wav"), "InvalidParameterException", 400},
 		{"empty name", create("", "s3://b/other.wav"), "InvalidParameterException", 400},

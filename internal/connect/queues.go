@@ -47,16 +47,11 @@ func (s *Service) registerQueues(e *edge.Service) {
 
 // Queue returns the queue queueRef (an id or ARN) names in the instance.
 func (s *Service) Queue(ctx context.Context, instanceID, queueRef string) (*Queue, error) {
-	var out *Queue
-	err := s.view(ctx, func(tx store.Tx) error {
-		_, rec, err := loadRecord[queueRecord](s, tx, instanceID, kindQueue, queueRef)
-		if err != nil {
-			return err
-		}
-		out = &rec.Queue
-		return nil
-	})
-	return out, err
+	rec, err := viewRecord[queueRecord](ctx, s, instanceID, kindQueue, queueRef)
+	if err != nil {
+		return nil, err
+	}
+	return &rec.Queue, nil
 }
 
 // queueHours resolves the hours of operation a queue is to use.
@@ -118,27 +113,15 @@ func (s *Service) createQueue(ctx context.Context, in *api.CreateQueueRequest) (
 		Description: deref(in.Description),
 		Tags:        in.Tags,
 	}
-	var inst string
-	err := s.update(ctx, func(tx store.RwTx) error {
-		ir, err := s.instance(tx, in.InstanceId)
-		if err != nil {
-			return err
-		}
-		inst = ir.ID
+	inst, err := s.updateInstance(ctx, in.InstanceId, func(tx store.RwTx, inst string) error {
+		var err error
 		if rec.HoursOfOperationID, err = s.queueHours(tx, inst, in.HoursOfOperationId); err != nil {
 			return err
 		}
 		if err := s.setOutboundCaller(tx, inst, &rec.Queue, in.OutboundCallerConfig); err != nil {
 			return err
 		}
-		if err := checkQuota(tx, inst, kindQueue, s.cfg.Quotas.QueuesPerInstance); err != nil {
-			return err
-		}
-		if err := claimName(tx, inst, kindQueue, rec.Name, rec.ID); err != nil {
-			return err
-		}
-		rec.touch(s.clock.Now())
-		return putJSON(tx, recordKey(inst, kindQueue, rec.ID), rec)
+		return insertRecord(s, tx, inst, kindQueue, s.cfg.Quotas.QueuesPerInstance, rec.ID, rec.Name, rec)
 	})
 	if err != nil {
 		return nil, err
@@ -179,25 +162,14 @@ func (s *Service) listQueues(ctx context.Context, in *api.ListQueuesRequest) (*a
 	standard := len(in.QueueTypes) == 0 || slices.Contains(in.QueueTypes, "STANDARD")
 	types := slices.Clone(in.QueueTypes)
 	slices.Sort(types)
-	err := s.view(ctx, func(tx store.Tx) error {
-		ir, err := s.instance(tx, in.InstanceId)
-		if err != nil {
-			return err
-		}
-		recs, next, err := page(tx, recordPrefix(ir.ID, kindQueue), pageRequest{
-			scope: "queues/" + ir.ID + "/" + strings.Join(types, ","), token: in.NextToken, max: maxResults(in.MaxResults, 100),
-		}, func(*queueRecord) bool { return standard })
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			out.QueueSummaryList = append(out.QueueSummaryList, &api.QueueSummary{
-				Arn: ptr(s.arn(ir.ID, kindQueue, r.ID)), Id: ptr(r.ID), Name: ptr(r.Name), QueueType: ptr("STANDARD"),
-				LastModifiedTime: awsmodel.NewTimestamp(r.LastModified), LastModifiedRegion: ptr(s.cfg.Region),
-			})
-		}
-		out.NextToken = next
-		return nil
+	var err error
+	out.NextToken, err = listRecords(ctx, s, in.InstanceId, kindQueue, func(inst string) pageRequest {
+		return pageRequest{scope: "queues/" + inst + "/" + strings.Join(types, ","), token: in.NextToken, max: maxResults(in.MaxResults, 100)}
+	}, func(*queueRecord) bool { return standard }, func(inst string, r *queueRecord) {
+		out.QueueSummaryList = append(out.QueueSummaryList, &api.QueueSummary{
+			Arn: ptr(s.arn(inst, kindQueue, r.ID)), Id: ptr(r.ID), Name: ptr(r.Name), QueueType: ptr("STANDARD"),
+			LastModifiedTime: awsmodel.NewTimestamp(r.LastModified), LastModifiedRegion: ptr(s.cfg.Region),
+		})
 	})
 	return out, err
 }
@@ -208,11 +180,8 @@ func (s *Service) updateQueueName(ctx context.Context, in *api.UpdateQueueNameRe
 		return nil, invalidParam("UpdateQueueName needs Name, Description or both")
 	}
 	return nil, modifyRecord(ctx, s, in.InstanceId, kindQueue, in.QueueId, func(tx store.RwTx, inst string, rec *queueRecord) error {
-		if in.Name != nil {
-			if err := rename(tx, inst, kindQueue, rec.Name, *in.Name, rec.ID); err != nil {
-				return err
-			}
-			rec.Name = *in.Name
+		if err := rename(tx, inst, kindQueue, rec.ID, &rec.Name, in.Name); err != nil {
+			return err
 		}
 		if in.Description != nil {
 			rec.Description = *in.Description

@@ -24,27 +24,14 @@ type queueFixture struct {
 
 func newQueueFixture(t *testing.T, c *connect.Client, inst string) queueFixture {
 	t.Helper()
-	ctx := context.Background()
 	h := createHours(t, c, inst, "Office")
 	h2 := createHours(t, c, inst, "Late")
-	phone, err := c.ClaimPhoneNumber(ctx, &connect.ClaimPhoneNumberInput{
-		InstanceId: aws.String(inst), PhoneNumber: aws.String("+15555550100"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	flow, err := c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{
-		InstanceId: aws.String(inst), Name: aws.String("Whisper"), Type: types.ContactFlowTypeOutboundWhisper,
-		Content: aws.String(readFixture(t, "hello.json")),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	phone := claim(t, c, &connect.ClaimPhoneNumberInput{InstanceId: aws.String(inst), PhoneNumber: aws.String("+15555550100")})
 	return queueFixture{
 		inst: inst, hours: aws.ToString(h.HoursOfOperationId), hoursARN: aws.ToString(h.HoursOfOperationArn),
 		hours2: aws.ToString(h2.HoursOfOperationId),
 		phone:  aws.ToString(phone.PhoneNumberId), phoneARN: aws.ToString(phone.PhoneNumberArn),
-		whisperID: aws.ToString(flow.ContactFlowId),
+		whisperID: createFlow(t, c, inst, "Whisper", types.ContactFlowTypeOutboundWhisper),
 	}
 }
 
@@ -71,26 +58,18 @@ func describeQueue(t *testing.T, c *connect.Client, inst, ref string) *types.Que
 func listQueueNames(t *testing.T, c *connect.Client, inst string, queueTypes []types.QueueType, pageSize int32) []string {
 	t.Helper()
 	var names []string
-	pages := 0
 	p := connect.NewListQueuesPaginator(c, &connect.ListQueuesInput{
 		InstanceId: aws.String(inst), QueueTypes: queueTypes, MaxResults: aws.Int32(pageSize),
 	})
-	for p.HasMorePages() {
-		out, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
+	pages := eachPage(t, p, func(out *connect.ListQueuesOutput) {
 		for _, q := range out.QueueSummaryList {
 			if q.Arn == nil || q.Id == nil || q.QueueType != types.QueueTypeStandard || q.LastModifiedTime == nil {
 				t.Fatalf("summary without Arn, Id, QueueType STANDARD or LastModifiedTime: %+v", q)
 			}
 			names = append(names, aws.ToString(q.Name))
 		}
-	}
-	if want := (len(names) + int(pageSize) - 1) / int(pageSize); pages < want {
-		t.Fatalf("%d queues in %d pages of %d", len(names), pages, pageSize)
-	}
+	})
+	wantFullPages(t, "queues", len(names), pages, pageSize)
 	return names
 }
 
@@ -250,17 +229,8 @@ func TestQueueErrors(t *testing.T) {
 	officeBefore := describeHours(t, c, f.inst, f.hours)
 
 	// A number claimed to another instance is not this instance's.
-	other, err := c.CreateInstance(ctx, &connect.CreateInstanceInput{
-		IdentityManagementType: types.DirectoryTypeConnectManaged, InstanceAlias: aws.String("other"),
-		InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	foreign, err := c.ClaimPhoneNumber(ctx, &connect.ClaimPhoneNumberInput{InstanceId: other.Id, PhoneNumber: aws.String("+15555550199")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := createInstance(t, c, "other")
+	foreign := claim(t, c, &connect.ClaimPhoneNumberInput{InstanceId: aws.String(other), PhoneNumber: aws.String("+15555550199")})
 
 	create := func(name, hours string, mod func(*connect.CreateQueueInput)) func() error {
 		return func() error {
@@ -275,14 +245,9 @@ func TestQueueErrors(t *testing.T) {
 	caller := func(number, flow string) *types.OutboundCallerConfig {
 		return &types.OutboundCallerConfig{OutboundCallerIdNumberId: aws.String(number), OutboundFlowId: aws.String(flow)}
 	}
-	for _, tc := range []struct {
-		name   string
-		call   func() error
-		code   string
-		status int
-	}{
+	for _, tc := range []errorCase{
 		{"missing hours", create("Nowhere", "no-such-hours", nil), "ResourceNotFoundException", 404},
-		{"hours ARN of another instance", create("Nowhere", "arn:aws:connect:us-east-1:000000000000:instance/"+aws.ToString(other.Id)+"/operating-hours/"+f.hours, nil),
+		{"hours ARN of another instance", create("Nowhere", "arn:aws:connect:us-east-1:000000000000:instance/"+other+"/operating-hours/"+f.hours, nil),
 			"ResourceNotFoundException", 404},
 		{"unclaimed number", create("Out", f.hours, func(in *connect.CreateQueueInput) {
 			in.OutboundCallerConfig = caller("no-such-number", f.whisperID)
@@ -375,9 +340,5 @@ func listQueueIDs(t *testing.T, c *connect.Client, inst string) map[string]strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{}
-	for _, q := range out.QueueSummaryList {
-		ids[aws.ToString(q.Name)] = aws.ToString(q.Id)
-	}
-	return ids
+	return idsByName(out.QueueSummaryList, func(q types.QueueSummary) (*string, *string) { return q.Name, q.Id })
 }

@@ -198,12 +198,7 @@ func TestTagEveryFamily(t *testing.T) {
 				fill[fmt.Sprintf("k%02d", i)] = "v"
 			}
 			unknown := arn[:strings.LastIndex(arn, "/")+1] + "00000000-0000-0000-0000-000000000000"
-			for _, tc := range []struct {
-				name   string
-				call   func() error
-				code   string
-				status int
-			}{
+			for _, tc := range []errorCase{
 				{"reserved aws: prefix", func() error {
 					_, err := c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"aws:owner": "x"}})
 					return err
@@ -261,9 +256,7 @@ func TestTagEveryFamily(t *testing.T) {
 
 func TestTagBadARNs(t *testing.T) {
 	ctx := context.Background()
-	ts := testserver.Start(t, server.Config{})
-	c := ts.Connect()
-	inst := ts.DefaultInstanceID
+	_, c, inst := startServer(t, server.Config{})
 	instARN := "arn:aws:connect:us-east-1:000000000000:instance/" + inst
 	if _, err := c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(instARN), Tags: map[string]string{"keep": "me"}}); err != nil {
 		t.Fatal(err)
