@@ -105,7 +105,7 @@ func (s *Service) createFlow(ctx context.Context, in *api.CreateContactFlowReque
 // refused, and the messages say "flow versions" and quote the reference as
 // given.
 func (s *Service) loadFlow(tx store.Tx, instRef, ref string) (inst string, rec *flowRecord, saved bool, err error) {
-	ir, err := s.instance(tx, instRef)
+	instID, err := s.instanceID(tx, instRef)
 	if err != nil {
 		return "", nil, false, err
 	}
@@ -113,18 +113,18 @@ func (s *Service) loadFlow(tx store.Tx, instRef, ref string) (inst string, rec *
 	if hasVersion(base) {
 		return "", nil, false, apiErr(codeInvalidReq, "flow versions are not supported by Hotline yet: %q", base)
 	}
-	id, err := s.idFromRef(ir.ID, kindFlow, base)
+	id, err := s.idFromRef(instID, kindFlow, base)
 	if err != nil {
 		return "", nil, false, err
 	}
-	rec, ok, err := getJSON[flowRecord](tx, recordKey(ir.ID, kindFlow, id))
+	rec, ok, err := getJSON[flowRecord](tx, recordKey(instID, kindFlow, id))
 	if err != nil {
 		return "", nil, false, err
 	}
 	if !ok {
-		return "", nil, false, notFound("contact flow %s was not found in instance %s", ref, ir.ID)
+		return "", nil, false, notFound("contact flow %s was not found in instance %s", ref, instID)
 	}
-	return ir.ID, rec, saved, nil
+	return instID, rec, saved, nil
 }
 
 func (s *Service) describeFlow(ctx context.Context, in *api.DescribeContactFlowRequest) (*api.DescribeContactFlowResponse, error) {

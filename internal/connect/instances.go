@@ -111,13 +111,9 @@ func (s *Service) createInstance(ctx context.Context, in *api.CreateInstanceRequ
 
 // instance loads the instance a request names by id or ARN.
 func (s *Service) instance(tx store.Tx, ref string) (*instanceRecord, error) {
-	id := ref
-	if strings.HasPrefix(ref, "arn:") {
-		prefix := "arn:aws:connect:" + s.cfg.Region + ":" + s.cfg.AccountID + ":instance/"
-		var ok bool
-		if id, ok = strings.CutPrefix(ref, prefix); !ok || strings.Contains(id, "/") {
-			return nil, notFound("instance %s was not found", ref)
-		}
+	id, err := s.instanceID(tx, ref)
+	if err != nil {
+		return nil, err
 	}
 	rec, ok, err := getJSON[instanceRecord](tx, instanceKey(id))
 	if err != nil {
@@ -129,15 +125,37 @@ func (s *Service) instance(tx store.Tx, ref string) (*instanceRecord, error) {
 	return rec, nil
 }
 
+// instanceID resolves the instance a request names by id or ARN and checks
+// that it exists, without decoding its record: most operations need only
+// the id, and this is on every request's path.
+func (s *Service) instanceID(tx store.Tx, ref string) (string, error) {
+	id := ref
+	if strings.HasPrefix(ref, "arn:") {
+		prefix := "arn:aws:connect:" + s.cfg.Region + ":" + s.cfg.AccountID + ":instance/"
+		var ok bool
+		if id, ok = strings.CutPrefix(ref, prefix); !ok || strings.Contains(id, "/") {
+			return "", notFound("instance %s was not found", ref)
+		}
+	}
+	ok, err := exists(tx, instanceKey(id))
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", notFound("instance %s was not found", ref)
+	}
+	return id, nil
+}
+
 // updateInstance runs fn in a write transaction with the id of the instance
 // instRef names, and returns that id.
 func (s *Service) updateInstance(ctx context.Context, instRef string, fn func(tx store.RwTx, inst string) error) (inst string, err error) {
 	err = s.update(ctx, func(tx store.RwTx) error {
-		ir, err := s.instance(tx, instRef)
+		instID, err := s.instanceID(tx, instRef)
 		if err != nil {
 			return err
 		}
-		inst = ir.ID
+		inst = instID
 		return fn(tx, inst)
 	})
 	return inst, err

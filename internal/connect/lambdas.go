@@ -37,11 +37,11 @@ func (s *Service) associateLambda(ctx context.Context, in *api.AssociateLambdaFu
 	}
 	token := deref(in.ClientToken)
 	return nil, s.update(ctx, func(tx store.RwTx) error {
-		ir, err := s.instance(tx, in.InstanceId)
+		instID, err := s.instanceID(tx, in.InstanceId)
 		if err != nil {
 			return err
 		}
-		key := lambdaKey(ir.ID, in.FunctionArn)
+		key := lambdaKey(instID, in.FunctionArn)
 		prev, ok, err := getJSON[lambdaRecord](tx, key)
 		if err != nil {
 			return err
@@ -50,15 +50,15 @@ func (s *Service) associateLambda(ctx context.Context, in *api.AssociateLambdaFu
 			if token != "" && prev.ClientToken == token {
 				return nil // a retry of the call that associated it
 			}
-			return apiErr("ResourceConflictException", "Lambda function %s is already associated with instance %s", in.FunctionArn, ir.ID)
+			return apiErr("ResourceConflictException", "Lambda function %s is already associated with instance %s", in.FunctionArn, instID)
 		}
 		n := 0
-		prefix := []byte(lambdaPrefix(ir.ID))
+		prefix := []byte(lambdaPrefix(instID))
 		for range tx.Scan(prefix, store.PrefixEnd(prefix)) {
 			n++
 		}
 		if n >= s.cfg.Quotas.LambdasPerInstance {
-			return apiErr(codeQuota, "instance %s already has %d Lambda functions, its quota (LambdasPerInstance)", ir.ID, n)
+			return apiErr(codeQuota, "instance %s already has %d Lambda functions, its quota (LambdasPerInstance)", instID, n)
 		}
 		return putJSON(tx, key, &lambdaRecord{FunctionArn: in.FunctionArn, ClientToken: token, AssociatedTime: s.clock.Now().UTC()})
 	})
@@ -67,12 +67,12 @@ func (s *Service) associateLambda(ctx context.Context, in *api.AssociateLambdaFu
 func (s *Service) listLambdas(ctx context.Context, in *api.ListLambdaFunctionsRequest) (*api.ListLambdaFunctionsResponse, error) {
 	out := &api.ListLambdaFunctionsResponse{LambdaFunctions: []string{}}
 	err := s.view(ctx, func(tx store.Tx) error {
-		ir, err := s.instance(tx, in.InstanceId)
+		instID, err := s.instanceID(tx, in.InstanceId)
 		if err != nil {
 			return err
 		}
-		recs, next, err := page[lambdaRecord](tx, lambdaPrefix(ir.ID), pageRequest{
-			scope: "lambdas/" + ir.ID, token: in.NextToken, max: maxResults(in.MaxResults, 25),
+		recs, next, err := page[lambdaRecord](tx, lambdaPrefix(instID), pageRequest{
+			scope: "lambdas/" + instID, token: in.NextToken, max: maxResults(in.MaxResults, 25),
 		}, nil)
 		if err != nil {
 			return err
@@ -88,17 +88,17 @@ func (s *Service) listLambdas(ctx context.Context, in *api.ListLambdaFunctionsRe
 
 func (s *Service) disassociateLambda(ctx context.Context, in *api.DisassociateLambdaFunctionRequest) (*struct{}, error) {
 	return nil, s.update(ctx, func(tx store.RwTx) error {
-		ir, err := s.instance(tx, in.InstanceId)
+		instID, err := s.instanceID(tx, in.InstanceId)
 		if err != nil {
 			return err
 		}
-		key := lambdaKey(ir.ID, in.FunctionArn)
+		key := lambdaKey(instID, in.FunctionArn)
 		ok, err := exists(tx, key)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return notFound("Lambda function %s is not associated with instance %s", in.FunctionArn, ir.ID)
+			return notFound("Lambda function %s is not associated with instance %s", in.FunctionArn, instID)
 		}
 		return tx.Delete([]byte(key))
 	})
@@ -110,11 +110,11 @@ func (s *Service) disassociateLambda(ctx context.Context, in *api.DisassociateLa
 func (s *Service) LambdaAllowed(ctx context.Context, instanceID, functionARN string) (bool, error) {
 	var ok bool
 	err := s.view(ctx, func(tx store.Tx) error {
-		ir, err := s.instance(tx, instanceID)
+		instID, err := s.instanceID(tx, instanceID)
 		if err != nil {
 			return err
 		}
-		ok, err = exists(tx, lambdaKey(ir.ID, functionARN))
+		ok, err = exists(tx, lambdaKey(instID, functionARN))
 		return err
 	})
 	return ok, err

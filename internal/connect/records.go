@@ -273,22 +273,22 @@ func insertRecord(s *Service, tx store.RwTx, inst string, k kind, limit int, id,
 // the instance instRef names, answering ResourceNotFoundException for
 // either.
 func loadRecord[T any](s *Service, tx store.Tx, instRef string, k kind, ref string) (inst string, rec *T, err error) {
-	ir, err := s.instance(tx, instRef)
+	instID, err := s.instanceID(tx, instRef)
 	if err != nil {
 		return "", nil, err
 	}
-	id, err := s.idFromRef(ir.ID, k, ref)
+	id, err := s.idFromRef(instID, k, ref)
 	if err != nil {
 		return "", nil, err
 	}
-	rec, ok, err := getJSON[T](tx, recordKey(ir.ID, k, id))
+	rec, ok, err := getJSON[T](tx, recordKey(instID, k, id))
 	if err != nil {
 		return "", nil, err
 	}
 	if !ok {
-		return "", nil, notFound("%s %s was not found in instance %s", k.label, ref, ir.ID)
+		return "", nil, notFound("%s %s was not found in instance %s", k.label, ref, instID)
 	}
-	return ir.ID, rec, nil
+	return instID, rec, nil
 }
 
 // viewRecord is loadRecord in a read transaction of its own.
@@ -328,16 +328,16 @@ func modifyRecord[T any, P interface {
 // token.
 func listRecords[T any](ctx context.Context, s *Service, instRef string, k kind, req func(inst string) pageRequest, keep func(*T) bool, add func(inst string, rec *T)) (next *string, err error) {
 	err = s.view(ctx, func(tx store.Tx) error {
-		ir, err := s.instance(tx, instRef)
+		instID, err := s.instanceID(tx, instRef)
 		if err != nil {
 			return err
 		}
-		recs, token, err := page(tx, recordPrefix(ir.ID, k), req(ir.ID), keep)
+		recs, token, err := page(tx, recordPrefix(instID, k), req(instID), keep)
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
-			add(ir.ID, r)
+			add(instID, r)
 		}
 		next = token
 		return nil
