@@ -130,17 +130,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := s.readBody(r)
 	if err != nil {
-		s.writeError(w, r, nil, err)
+		s.reject(w, r, nil, sigv4.ServiceOf(r), err)
 		return
 	}
 	id, err := s.verifier.Verify(r, body)
 	if err != nil {
-		s.writeError(w, r, nil, err)
+		s.reject(w, r, nil, sigv4.ServiceOf(r), err)
 		return
 	}
 	svc, ok := s.services[id.Service]
 	if !ok {
-		s.writeError(w, r, nil, apierr.New("UnknownServiceException",
+		s.reject(w, r, nil, id.Service, apierr.New("UnknownServiceException",
 			"this endpoint does not serve the AWS service %q named in the request's credential scope", id.Service))
 		return
 	}
@@ -153,10 +153,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	op, err := svc.jsonOperation(r)
 	if err != nil {
-		s.writeError(w, r, svc, err)
+		s.reject(w, r, svc, id.Service, err)
 		return
 	}
 	s.run(w, r, svc, op)
+}
+
+// reject answers a request that never reached an operation (bad signature,
+// unknown service or route) and counts it under the operation "-".
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, svc *Service, service string, err error) {
+	status := s.writeError(w, r, svc, err)
+	if service == "" {
+		service = "-"
+	}
+	s.requests.WithLabelValues(service, "-", strconv.Itoa(status)).Inc()
 }
 
 func (s *Server) readBody(r *http.Request) ([]byte, error) {

@@ -77,7 +77,7 @@ type opRoute struct {
 
 func (o opRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if o.op == nil {
-		o.svc.server.writeError(w, r, o.svc, apierr.New("UnknownOperationException",
+		o.svc.server.reject(w, r, o.svc, o.svc.Model.Metadata.SigningName, apierr.New("UnknownOperationException",
 			"%s has no operation at %s %s", o.svc.Model.Metadata.ServiceID, r.Method, r.URL.Path))
 		return
 	}

@@ -38,11 +38,15 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = c.DescribeInstance(context.Background(), &connect.DescribeInstanceInput{InstanceId: aws.String("missing")})
+	// A request that fails its signature is counted too.
+	bad, _ := http.Get(ts.URL + "/contact-flows/x/y")
+	bad.Body.Close()
 	metrics := get(t, ts.URL+"/metrics")
 	for _, want := range []string{
 		`hotline_requests_total{operation="DescribeInstance",service="connect",status="200"} 1`,
 		`hotline_requests_total{operation="DescribeInstance",service="connect",status="404"} 1`,
 		`hotline_request_duration_seconds_bucket{operation="DescribeInstance",service="connect"`,
+		`hotline_requests_total{operation="-",service="-",status="403"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

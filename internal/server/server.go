@@ -19,6 +19,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/clock"
 	"github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/profiles"
 	"github.com/hotline-dev/hotline/internal/sigv4"
 	"github.com/hotline-dev/hotline/internal/store"
 	"github.com/hotline-dev/hotline/internal/store/bolt"
@@ -88,6 +89,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	conn := connect.New(connect.Config{Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas}, db, cfg.Clock, cfg.Logger)
 	e.Register(conn.API())
+	prof := profiles.New(profiles.Config{Region: cfg.Region, AccountID: cfg.AccountID}, db, cfg.Clock, cfg.Logger)
+	e.Register(prof.API())
 	e.HandleInternal("GET /_hotline/health", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
