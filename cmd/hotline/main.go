@@ -12,6 +12,8 @@ const usage = `hotline: a contact-center engine compatible with Amazon Connect
 
 Usage:
   hotline serve [--listen ADDR] [--data DIR]   run the server
+  hotline lint [--json] [--instance ID] FLOW.json...
+                                               check flows as CreateContactFlow does, plus static checks
   hotline version                              print the version
 
 Run "hotline serve --help" for the server's settings.
@@ -26,6 +28,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "lint":
+		err = lintCmd(os.Args[2:])
 	case "version":
 		fmt.Println("hotline", version)
 	case "help", "-h", "--help":
