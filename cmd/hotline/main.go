@@ -14,6 +14,8 @@ Usage:
   hotline serve [--listen ADDR] [--data DIR]   run the server
   hotline lint [--json] [--instance ID] FLOW.json...
                                                check flows as CreateContactFlow does, plus static checks
+  hotline functions put|list|get|delete|invoke ...
+                                               bind Lambda function ARNs to what runs them
   hotline version                              print the version
 
 Run "hotline serve --help" for the server's settings.
@@ -28,6 +30,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "functions":
+		err = functionsCmd(os.Args[2:])
 	case "lint":
 		err = lintCmd(os.Args[2:])
 	case "version":

@@ -19,6 +19,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/clock"
 	"github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/lambda"
 	"github.com/hotline-dev/hotline/internal/profiles"
 	"github.com/hotline-dev/hotline/internal/sigv4"
 	"github.com/hotline-dev/hotline/internal/store"
@@ -50,6 +51,8 @@ type Server struct {
 	db      store.Store
 	edge    *edge.Server
 	Connect *connect.Service
+	// Functions holds the Lambda function bindings flows invoke.
+	Functions *lambda.Service
 	// DefaultInstanceID is the id of the instance created on first start.
 	DefaultInstanceID string
 	http              *http.Server
@@ -89,6 +92,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	conn := connect.New(connect.Config{Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas}, db, cfg.Clock, cfg.Logger)
 	e.Register(conn.API())
+	fns := lambda.New(lambda.Config{}, db, cfg.Clock, cfg.Logger)
+	for pattern, h := range fns.Routes() {
+		e.HandleInternal(pattern, h, true)
+	}
 	prof := profiles.New(profiles.Config{Region: cfg.Region, AccountID: cfg.AccountID}, db, cfg.Clock, cfg.Logger)
 	e.Register(prof.API())
 	e.HandleInternal("GET /_hotline/health", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -110,7 +117,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if created {
 		cfg.Logger.Info("created the default instance", "instanceId", id, "alias", connect.DefaultInstanceAlias)
 	}
-	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, DefaultInstanceID: id}, nil
+	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, Functions: fns, DefaultInstanceID: id}, nil
 }
 
 // Handler is the server's HTTP handler.
