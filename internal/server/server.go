@@ -20,7 +20,6 @@ import (
 	"github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/edge"
 	"github.com/hotline-dev/hotline/internal/lambda"
-	"github.com/hotline-dev/hotline/internal/profiles"
 	"github.com/hotline-dev/hotline/internal/sigv4"
 	"github.com/hotline-dev/hotline/internal/store"
 	"github.com/hotline-dev/hotline/internal/store/bolt"
@@ -96,8 +95,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for pattern, h := range fns.Routes() {
 		e.HandleInternal(pattern, h, true)
 	}
-	prof := profiles.New(profiles.Config{Region: cfg.Region, AccountID: cfg.AccountID}, db, cfg.Clock, cfg.Logger)
-	e.Register(prof.API())
 	e.HandleInternal("GET /_hotline/health", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
