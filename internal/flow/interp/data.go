@@ -1,0 +1,553 @@
+package interp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/hotline-dev/hotline/internal/flow"
+)
+
+// Data is a JSON value decoded once and kept in contact state: $.External
+// (a Lambda response), $.Lex and $.Metrics. Objects keep their keys sorted
+// so a lookup is a binary search and the stored form is deterministic.
+// Numbers keep their text as written. The zero Data is JSON null.
+type Data struct {
+	kind  dataKind
+	text  string   // a scalar's text: the string, the number as written, true/false
+	keys  []string // an object's keys, sorted, unique
+	items []Data   // an object's values (parallel to keys) or an array's elements
+}
+
+type dataKind uint8
+
+const (
+	dataNull dataKind = iota
+	dataString
+	dataNumber
+	dataBool
+	dataObject
+	dataArray
+)
+
+// NewDataMap returns an object Data of string values.
+func NewDataMap(m map[string]string) *Data {
+	d := &Data{kind: dataObject, keys: make([]string, 0, len(m)), items: make([]Data, 0, len(m))}
+	for k := range m {
+		d.keys = append(d.keys, k)
+	}
+	sort.Strings(d.keys)
+	for _, k := range d.keys {
+		d.items = append(d.items, Data{kind: dataString, text: m[k]})
+	}
+	return d
+}
+
+// ParseData decodes a JSON document into Data. It is a small parser of
+// its own rather than encoding/json's Decoder, whose token interface costs
+// an allocation per token; function responses are decoded on every call.
+func ParseData(doc []byte) (*Data, error) {
+	p := parser{s: doc}
+	p.space()
+	d, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.i != len(p.s) {
+		return nil, p.errorf("unexpected data after the JSON value")
+	}
+	return &d, nil
+}
+
+// maxDataDepth bounds nesting so that a hostile response cannot exhaust the stack.
+const maxDataDepth = 64
+
+type parser struct {
+	s []byte
+	i int
+}
+
+func (p *parser) errorf(msg string) error {
+	return fmt.Errorf("%s at offset %d", msg, p.i)
+}
+
+func (p *parser) space() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value(depth int) (Data, error) {
+	if depth > maxDataDepth {
+		return Data{}, errors.New("JSON nested too deeply")
+	}
+	if p.i >= len(p.s) {
+		return Data{}, p.errorf("unexpected end of JSON")
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		return p.object(depth)
+	case c == '[':
+		return p.array(depth)
+	case c == '"':
+		s, err := p.str()
+		return Data{kind: dataString, text: s}, err
+	case c == 't':
+		return p.literal("true", Data{kind: dataBool, text: "true"})
+	case c == 'f':
+		return p.literal("false", Data{kind: dataBool, text: "false"})
+	case c == 'n':
+		return p.literal("null", Data{})
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	}
+	return Data{}, p.errorf("invalid character " + strconv.QuoteRune(rune(p.s[p.i])))
+}
+
+func (p *parser) literal(word string, d Data) (Data, error) {
+	if !bytes.HasPrefix(p.s[p.i:], []byte(word)) {
+		return Data{}, p.errorf("invalid literal")
+	}
+	p.i += len(word)
+	return d, nil
+}
+
+// number checks the JSON number grammar and keeps the text as written.
+func (p *parser) number() (Data, error) {
+	start := p.i
+	digits := func() int {
+		n := 0
+		for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.s[p.i] == '-' {
+		p.i++
+	}
+	if p.i < len(p.s) && p.s[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		return Data{}, p.errorf("invalid number")
+	}
+	if p.i < len(p.s) && p.s[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return Data{}, p.errorf("invalid number")
+		}
+	}
+	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.s) && (p.s[p.i] == '+' || p.s[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return Data{}, p.errorf("invalid number")
+		}
+	}
+	return Data{kind: dataNumber, text: string(p.s[start:p.i])}, nil
+}
+
+// str reads a string; invalid UTF-8 becomes U+FFFD, as encoding/json does.
+func (p *parser) str() (string, error) {
+	p.i++ // the opening quote
+	start := p.i
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == '"' {
+			s := string(p.s[start:p.i])
+			p.i++
+			if !utf8.ValidString(s) {
+				s = validUTF8(s)
+			}
+			return s, nil
+		}
+		if c == '\\' {
+			return p.escaped(start)
+		}
+		if c < 0x20 {
+			return "", p.errorf("control character in string")
+		}
+		p.i++
+	}
+	return "", p.errorf("unterminated string")
+}
+
+// escaped finishes a string that has escapes, from its start.
+func (p *parser) escaped(start int) (string, error) {
+	b := make([]byte, 0, p.i-start+16)
+	b = append(b, p.s[start:p.i]...)
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			s := string(b)
+			if !utf8.ValidString(s) {
+				s = validUTF8(s)
+			}
+			return s, nil
+		case c < 0x20:
+			return "", p.errorf("control character in string")
+		case c != '\\':
+			b = append(b, c)
+			p.i++
+			continue
+		}
+		if p.i+1 >= len(p.s) {
+			break
+		}
+		e := p.s[p.i+1]
+		p.i += 2
+		switch e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r, ok := p.hex4()
+			if !ok {
+				return "", p.errorf("invalid \\u escape")
+			}
+			if utf16.IsSurrogate(r) {
+				// A high surrogate pairs with a following low one; anything
+				// else is U+FFFD, and a following escape is read on its own.
+				pair := utf8.RuneError
+				if r < 0xDC00 && p.i+6 <= len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
+					save := p.i
+					p.i += 2
+					if lo, ok := p.hex4(); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+						pair = utf16.DecodeRune(r, lo)
+					} else {
+						p.i = save
+					}
+				}
+				r = pair
+			}
+			b = utf8.AppendRune(b, r)
+		default:
+			return "", p.errorf("invalid escape")
+		}
+	}
+	return "", p.errorf("unterminated string")
+}
+
+// validUTF8 replaces every byte that is not part of valid UTF-8 with
+// U+FFFD, one per byte, as encoding/json does.
+func validUTF8(s string) string {
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, "\uFFFD"...)
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return string(b)
+}
+
+func (p *parser) hex4() (rune, bool) {
+	if p.i+4 > len(p.s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range p.s[p.i : p.i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	p.i += 4
+	return r, true
+}
+
+func (p *parser) array(depth int) (Data, error) {
+	p.i++
+	d := Data{kind: dataArray, items: []Data{}}
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == ']' {
+		p.i++
+		return d, nil
+	}
+	for {
+		p.space()
+		item, err := p.value(depth + 1)
+		if err != nil {
+			return Data{}, err
+		}
+		d.items = append(d.items, item)
+		p.space()
+		if p.i >= len(p.s) {
+			return Data{}, p.errorf("unexpected end of JSON")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return d, nil
+		default:
+			return Data{}, p.errorf("expected , or ]")
+		}
+	}
+}
+
+// object reads members in document order, then sorts them; a repeated key
+// keeps its last value, as encoding/json does.
+func (p *parser) object(depth int) (Data, error) {
+	p.i++
+	var keys []string
+	var items []Data
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return Data{kind: dataObject}, nil
+	}
+	for {
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return Data{}, p.errorf("expected a member name")
+		}
+		k, err := p.str()
+		if err != nil {
+			return Data{}, err
+		}
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return Data{}, p.errorf("expected :")
+		}
+		p.i++
+		p.space()
+		item, err := p.value(depth + 1)
+		if err != nil {
+			return Data{}, err
+		}
+		if keys == nil {
+			keys, items = make([]string, 0, 8), make([]Data, 0, 8)
+		}
+		keys, items = append(keys, k), append(items, item)
+		p.space()
+		if p.i >= len(p.s) {
+			return Data{}, p.errorf("unexpected end of JSON")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return makeObject(keys, items), nil
+		default:
+			return Data{}, p.errorf("expected , or }")
+		}
+	}
+}
+
+// makeObject sorts parallel keys and items by key, keeping the last of
+// repeated keys. It sorts in place: the slices are the caller's to give.
+func makeObject(keys []string, items []Data) Data {
+	// Insertion sort: objects are small, often sorted already, and this
+	// allocates nothing. It is stable, so of repeated keys the last stays last.
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+			items[j], items[j-1] = items[j-1], items[j]
+		}
+	}
+	if !hasRepeats(keys) {
+		return Data{kind: dataObject, keys: keys, items: items}
+	}
+	n := 0
+	for i := range keys {
+		if n > 0 && keys[n-1] == keys[i] {
+			items[n-1] = items[i]
+			continue
+		}
+		keys[n], items[n] = keys[i], items[i]
+		n++
+	}
+	return Data{kind: dataObject, keys: keys[:n:n], items: items[:n:n]}
+}
+
+func hasRepeats(sorted []string) bool {
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return true
+		}
+	}
+	return false
+}
+
+// get returns the member called name of an object, or the element it
+// indexes of an array.
+func (d *Data) get(seg flow.Segment) (*Data, bool) {
+	switch d.kind {
+	case dataObject:
+		i, ok := slices.BinarySearch(d.keys, seg.Name)
+		if !ok {
+			return nil, false
+		}
+		return &d.items[i], true
+	case dataArray:
+		if seg.Index >= 0 && seg.Index < len(d.items) {
+			return &d.items[seg.Index], true
+		}
+	}
+	return nil, false
+}
+
+// lookup walks segs from d. A null leaf counts as absent.
+func (d *Data) lookup(segs []flow.Segment) (string, bool) {
+	for _, s := range segs {
+		next, ok := d.get(s)
+		if !ok {
+			return "", false
+		}
+		d = next
+	}
+	return d.String(), d.kind != dataNull
+}
+
+// String returns a scalar's text, "" for null, and an object's or array's
+// compact JSON (what a reference to a whole object substitutes).
+func (d *Data) String() string {
+	switch d.kind {
+	case dataNull:
+		return ""
+	case dataString, dataNumber, dataBool:
+		return d.text
+	}
+	return string(d.appendJSON(nil))
+}
+
+// Get returns the string at a dotted path ("Name.First", "OrderIds.0").
+func (d *Data) Get(path string) (string, bool) {
+	if d == nil {
+		return "", false
+	}
+	var segs []flow.Segment
+	for _, name := range strings.Split(path, ".") {
+		idx := -1
+		if n, err := strconv.Atoi(name); err == nil && n >= 0 {
+			idx = n
+		}
+		segs = append(segs, flow.Segment{Name: name, Index: idx})
+	}
+	return d.lookup(segs)
+}
+
+// MarshalJSON writes d as the JSON it was decoded from (keys sorted).
+func (d *Data) MarshalJSON() ([]byte, error) { return d.appendJSON(nil), nil }
+
+// UnmarshalJSON reads any JSON value.
+func (d *Data) UnmarshalJSON(b []byte) error {
+	v, err := ParseData(b)
+	if err != nil {
+		return err
+	}
+	*d = *v
+	return nil
+}
+
+func (d *Data) appendJSON(b []byte) []byte {
+	switch d.kind {
+	case dataNull:
+		return append(b, "null"...)
+	case dataString:
+		return appendString(b, d.text)
+	case dataNumber, dataBool:
+		return append(b, d.text...)
+	case dataArray:
+		b = append(b, '[')
+		for i := range d.items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = d.items[i].appendJSON(b)
+		}
+		return append(b, ']')
+	}
+	b = append(b, '{')
+	for i, k := range d.keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = d.items[i].appendJSON(b)
+	}
+	return append(b, '}')
+}
+
+// appendString appends s as a JSON string. Only what JSON requires is
+// escaped (plus U+2028/U+2029 for JavaScript consumers); HTML characters
+// are left alone, as the Java serialiser behind Amazon Connect leaves them.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
+			i++
+			continue
+		}
+		if c < 0x80 {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are E2 80 A8/A9 in UTF-8.
+		if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[s[i+2]&0xf])
+			i += 3
+			start = i
+			continue
+		}
+		i++
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,298 @@
+package interp
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline/internal/flow"
+)
+
+// Function invocation limits (reference §4.4, §10).
+const (
+	defaultFunctionTimeout = 8 * time.Second
+	maxSyncTimeout         = 8 * time.Second
+	maxAsyncTimeout        = 60 * time.Second
+)
+
+// functionRules are InvokeLambdaFunction's static parameters.
+type functionRules struct {
+	limit        time.Duration
+	async        bool
+	responseType string
+}
+
+func readFunctionRules(p *flow.Param) (functionRules, error) {
+	fr := functionRules{responseType: "STRING_MAP"}
+	if s, ok := static(p, "InvocationType"); ok {
+		fr.async = strings.EqualFold(s, "ASYNCHRONOUS")
+	}
+	var err error
+	if fr.limit, err = seconds(p, "InvocationTimeLimitSeconds", defaultFunctionTimeout); err != nil {
+		return fr, err
+	}
+	ceiling := maxSyncTimeout
+	if fr.async {
+		ceiling = maxAsyncTimeout
+	}
+	if fr.limit <= 0 || fr.limit > ceiling {
+		return fr, errors.New("InvocationTimeLimitSeconds must be more than 0 and at most " + ceiling.String())
+	}
+	if rv, ok := p.Get("ResponseValidation"); ok {
+		if s, ok := static(rv, "ResponseType"); ok {
+			switch strings.ToUpper(s) {
+			case "STRING_MAP":
+			case "JSON":
+				fr.responseType = "JSON"
+			default:
+				return fr, errors.New("ResponseValidation.ResponseType " + quote(s) + " is neither STRING_MAP nor JSON")
+			}
+		}
+	}
+	return fr, nil
+}
+
+// InvokeLambdaFunction sends the Amazon Connect event to a function and,
+// when synchronous, waits for its answer (reference §4.4, §6).
+func (r *run) invokeFunction(a *flow.Action) outcome {
+	arn, _, err := r.get(&a.Params, "LambdaFunctionARN")
+	if err != nil {
+		return failure(err.Error())
+	}
+	r.param("LambdaFunctionARN", arn)
+	if arn == "" {
+		return failure("no LambdaFunctionARN")
+	}
+	rules, err := readFunctionRules(&a.Params)
+	if err != nil {
+		return failure(err.Error())
+	}
+	payload, err := r.lambdaEvent(&a.Params)
+	if err != nil {
+		return failure(err.Error())
+	}
+	fn := InvokeFunction{FunctionARN: arn, Payload: payload, TimeLimit: rules.limit, Async: rules.async, ResponseType: rules.responseType}
+	r.param("Event", string(payload))
+	if rules.async {
+		r.out = append(r.out, fn)
+		return next("asynchronous invocation: the flow does not wait and $.External is unchanged")
+	}
+	w := r.park(WaitFunction, r.now.Add(rules.limit))
+	fn.Seq = w.Seq
+	r.out = append(r.out, fn)
+	return park("waiting up to " + rules.limit.String() + " for the function")
+}
+
+func (r *run) resumeFunction(a *flow.Action, ev Event) outcome {
+	rules, err := readFunctionRules(&a.Params)
+	if err != nil {
+		return failure(err.Error())
+	}
+	if ev.Kind == EventTimeout {
+		return failure("the function did not answer within " + rules.limit.String())
+	}
+	res := ev.Function
+	took := ev.Time.Sub(r.c.Wait.Since)
+	if res.Duration > 0 {
+		took = res.Duration
+	}
+	r.param("Duration", took.String())
+	if res.Duration > rules.limit {
+		return failure("the function took " + res.Duration.String() + "; the limit is " + rules.limit.String())
+	}
+	if res.Err != "" {
+		return failure("the function failed: " + res.Err)
+	}
+	r.param("Response", string(res.Payload))
+	d, err := mapResponse(res.Payload, rules.responseType, r.lim.MaxResponseBytes)
+	if err != nil {
+		return failure(err.Error())
+	}
+	fr := r.c.top()
+	old := ""
+	if fr.External != nil {
+		old = fr.External.String()
+	}
+	fr.External = d
+	r.change("External", "", old, d.String())
+	return next("the function answered in " + took.String())
+}
+
+// mapResponse turns a response into $.External: a flat map of strings
+// (STRING_MAP, numbers and booleans taken as their text) or any JSON
+// object or array (JSON). Anything else is the action's error (reference §6).
+func mapResponse(payload []byte, responseType string, maxBytes int) (*Data, error) {
+	if len(payload) > maxBytes {
+		return nil, errors.New("the response is " + strconv.Itoa(len(payload)) + " bytes; the limit is " + strconv.Itoa(maxBytes))
+	}
+	d, err := ParseData(payload)
+	if err != nil {
+		return nil, errors.New("the response is not JSON: " + err.Error())
+	}
+	switch d.kind {
+	case dataNull:
+		return nil, errors.New("the function returned null")
+	case dataObject:
+	case dataArray:
+		if responseType == "JSON" {
+			return d, nil
+		}
+		return nil, errors.New("a STRING_MAP response must be an object, not an array")
+	default:
+		return nil, errors.New("the response must be a JSON object")
+	}
+	if responseType == "JSON" {
+		return d, nil
+	}
+	for i := range d.items {
+		it := &d.items[i]
+		switch it.kind {
+		case dataObject, dataArray:
+			return nil, errors.New("a STRING_MAP response may not nest values; " + quote(d.keys[i]) + " holds one (use ResponseType JSON)")
+		case dataNull:
+			it.text = ""
+		}
+		it.kind = dataString
+	}
+	return d, nil
+}
+
+// lambdaEvent builds the event Amazon Connect sends (reference §6): keys in
+// the order the real service writes them (alphabetical), absent optional
+// strings as null, Queue null without a working queue.
+func (r *run) lambdaEvent(p *flow.Param) ([]byte, error) {
+	c := r.c
+	b := make([]byte, 0, 768+64*len(c.Attributes))
+	b = append(b, `{"Details":{"ContactData":{"Attributes":{`...)
+	keys := make([]string, 0, len(c.Attributes))
+	for k := range c.Attributes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendString(b, c.Attributes[k])
+	}
+	b = append(b, `},"AwsRegion":`...)
+	b = appendOptional(b, c.region())
+	b = append(b, `,"Channel":`...)
+	b = appendString(b, c.Channel)
+	b = append(b, `,"ContactId":`...)
+	b = appendString(b, c.ContactID)
+	b = append(b, `,"CustomerEndpoint":`...)
+	b = appendEndpoint(b, c.CustomerEndpoint)
+	b = append(b, `,"CustomerId":`...)
+	b = appendOptional(b, c.CustomerID)
+	b = append(b, `,"Description":`...)
+	b = appendOptional(b, c.Description)
+	b = append(b, `,"InitialContactId":`...)
+	b = appendString(b, c.InitialContactID)
+	b = append(b, `,"InitiationMethod":`...)
+	b = appendOptional(b, c.InitiationMethod)
+	b = append(b, `,"InstanceARN":`...)
+	b = appendOptional(b, c.InstanceARN)
+	b = append(b, `,"LanguageCode":`...)
+	b = appendString(b, c.language())
+	b = append(b, `,"MediaStreams":{"Customer":{"Audio":`...)
+	if m := c.MediaStreaming; !m.Started.IsZero() {
+		b = append(b, `{"StartFragmentNumber":null,"StartTimestamp":`...)
+		b = appendString(b, strconv.FormatInt(m.Started.UnixMilli(), 10))
+		b = append(b, `,"StopTimestamp":`...)
+		if m.Stopped.IsZero() {
+			b = append(b, "null"...)
+		} else {
+			b = appendString(b, strconv.FormatInt(m.Stopped.UnixMilli(), 10))
+		}
+		b = append(b, `,"StreamARN":null}`...)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `}},"Name":`...)
+	b = appendOptional(b, c.Name)
+	b = append(b, `,"PreviousContactId":`...)
+	prev := c.PreviousContactID
+	if prev == "" {
+		prev = c.ContactID
+	}
+	b = appendString(b, prev)
+	b = append(b, `,"Queue":`...)
+	if q := c.Queue; q.ID != "" {
+		b = append(b, `{"ARN":`...)
+		b = appendString(b, q.ARN)
+		b = append(b, `,"Name":`...)
+		b = appendString(b, q.Name)
+		b = append(b, `,"OutboundCallerId":`...)
+		b = appendEndpoint(b, Endpoint{Address: q.OutboundCallerIDNumber})
+		b = append(b, '}')
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"References":{`...)
+	if len(c.References) > 0 {
+		names := make([]string, 0, len(c.References))
+		for k := range c.References {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for i, k := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			ref := c.References[k]
+			b = appendString(b, k)
+			b = append(b, `:{"Type":`...)
+			b = appendString(b, ref.Type)
+			b = append(b, `,"Value":`...)
+			b = appendString(b, ref.Value)
+			b = append(b, '}')
+		}
+	}
+	b = append(b, `},"SystemEndpoint":`...)
+	b = appendEndpoint(b, c.SystemEndpoint)
+	b = append(b, `},"Parameters":{`...)
+	if attrs, ok := p.Get("LambdaInvocationAttributes"); ok && attrs.Kind == flow.ParamObject {
+		for i := range attrs.Fields {
+			f := &attrs.Fields[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, f.Name)
+			b = append(b, ':')
+			var err error
+			if f.Param.Kind == flow.ParamNumber || f.Param.Kind == flow.ParamBool {
+				// Parameters are strings on the wire whatever the JSON said.
+				b = appendString(b, f.Param.Value.String())
+				continue
+			}
+			if b, err = r.appendParam(b, &f.Param); err != nil {
+				return nil, errors.New("LambdaInvocationAttributes." + f.Name + ": " + err.Error())
+			}
+		}
+	}
+	b = append(b, `}},"Name":"ContactFlowEvent"}`...)
+	return b, nil
+}
+
+func appendOptional(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return appendString(b, s)
+}
+
+func appendEndpoint(b []byte, e Endpoint) []byte {
+	if e.Address == "" {
+		return append(b, "null"...)
+	}
+	b = append(b, `{"Address":`...)
+	b = appendString(b, e.Address)
+	b = append(b, `,"Type":`...)
+	b = appendString(b, e.typ())
+	return append(b, '}')
+}
