@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline/internal/server"
+	"github.com/hotline-dev/hotline/internal/throttle"
 )
 
 // Defaults of `hotline serve`; each has an environment variable.
@@ -30,6 +31,8 @@ func serve(args []string) error {
 	account := fs.String("account", envOr("HOTLINE_ACCOUNT_ID", server.DefaultAccountID), "AWS account id in the ARNs Hotline issues (env HOTLINE_ACCOUNT_ID)")
 	creds := fs.String("credentials", os.Getenv("HOTLINE_CREDENTIALS"),
 		"accepted access keys, as KEYID:SECRET[,KEYID:SECRET...] (env HOTLINE_CREDENTIALS)")
+	throttleSpec := fs.String("throttle", os.Getenv("HOTLINE_THROTTLE"),
+		"API rate limits as Operation=RATE:BURST[,...] or Operation=unlimited, over the defaults (env HOTLINE_THROTTLE)")
 	logLevel := fs.String("log-level", envOr("HOTLINE_LOG_LEVEL", "info"), "debug, info, warn or error (env HOTLINE_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -43,6 +46,10 @@ func serve(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	limits, err := throttle.ParseLimits(server.DefaultThrottle(), *throttleSpec)
+	if err != nil {
+		return err
+	}
 	credentials, err := parseCredentials(*creds)
 	if err != nil {
 		return err
@@ -58,7 +65,7 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
-		DataDir: *data, Region: *region, AccountID: *account, Credentials: credentials, Logger: log,
+		DataDir: *data, Region: *region, AccountID: *account, Credentials: credentials, Logger: log, Throttle: limits,
 	})
 	if err != nil {
 		return err
@@ -69,7 +76,7 @@ func serve(args []string) error {
 		return err
 	}
 	log.Info("hotline is serving", "listen", "http://"+ln.Addr().String(), "data", *data,
-		"region", *region, "defaultInstanceId", srv.DefaultInstanceID)
+		"region", *region, "defaultInstanceId", srv.DefaultInstanceID, "throttle", throttle.Describe(limits))
 	fmt.Fprintf(os.Stderr, "\n  endpoint:             http://%s\n  default instance id:  %s\n\n", ln.Addr(), srv.DefaultInstanceID)
 
 	errc := make(chan error, 1)

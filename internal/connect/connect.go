@@ -44,6 +44,12 @@ func New(cfg Config, db store.Store, clk clock.Clock, log *slog.Logger) *Service
 // implements.
 func (s *Service) API() *edge.Service {
 	api := edge.NewService(awsmodel.MustLoad("connect"), "InvalidParameterException", "InternalServiceException")
+	// AWS answers API-rate throttling of these with TooManyRequestsException
+	// (the reference, §1.3 and §2); other Connect operations say ThrottlingException.
+	api.ThrottleErrors = map[string]string{
+		"StartOutboundVoiceContact": "TooManyRequestsException",
+		"StartChatContact":          "TooManyRequestsException",
+	}
 	s.registerInstances(api)
 	s.registerFlows(api)
 	s.registerModules(api)

@@ -19,7 +19,9 @@ import (
 
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/awsmodel"
+	"github.com/hotline-dev/hotline/internal/clock"
 	"github.com/hotline-dev/hotline/internal/sigv4"
+	"github.com/hotline-dev/hotline/internal/throttle"
 )
 
 // A JSON 1.0 model with one operation, to exercise the X-Amz-Target codec.
@@ -42,14 +44,20 @@ type echoOutput struct {
 
 // testEdge serves the JSON model and the real Connect model with one
 // handler each; everything else is unimplemented.
-func testEdge(t testing.TB) http.Handler {
+func testEdge(t testing.TB) http.Handler { return testEdgeWith(t, nil) }
+
+func testEdgeWith(t testing.TB, limiter *throttle.Limiter) http.Handler {
 	t.Helper()
 	model, err := awsmodel.Parse([]byte(jsonModel))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(Config{Verifier: &sigv4.Verifier{Lookup: func(id string) (string, bool) { return "secret", id == "AKID" }}})
+	srv := NewServer(Config{
+		Verifier: &sigv4.Verifier{Lookup: func(id string) (string, bool) { return "secret", id == "AKID" }},
+		Throttle: limiter, AccountID: "000000000000",
+	})
 	echo := NewService(model, "ValidationException", "InternalServerError")
+	echo.ThrottleErrors = map[string]string{"Fail": "TooManyRequestsException"}
 	Handle(echo, "Echo", func(_ context.Context, in *echoInput) (*echoOutput, error) {
 		return &echoOutput{Text: strings.Repeat(in.Text, int(aws.ToInt32(in.Times)))}, nil
 	})
@@ -184,4 +192,29 @@ func validMethod(m string) bool {
 		return true
 	}
 	return false
+}
+
+func TestThrottleAnswersBeforeValidation(t *testing.T) {
+	clk := clock.NewVirtual(time.Now())
+	h := testEdgeWith(t, throttle.New(map[string]throttle.Limit{"Echo": {Rate: 1, Burst: 2}, "Fail": {Rate: 1, Burst: 1}}, clk.Now))
+	send := func(op, body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, signed(t, "POST", "/", "echo", body, map[string]string{"X-Amz-Target": "Echo_20240101." + op}))
+		return rec
+	}
+	for i, want := range []int{200, 200, 429} {
+		if rec := send("Echo", `{"Text":"a"}`); rec.Code != want {
+			t.Fatalf("Echo request %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	// Throttled even when the request is invalid, with the operation's own code.
+	send("Fail", `{"Text":"x"}`)
+	rec := send("Fail", `{}`)
+	if rec.Code != 429 || rec.Header().Get("X-Amzn-ErrorType") != "TooManyRequestsException" {
+		t.Fatalf("Fail: %d %s %s", rec.Code, rec.Header().Get("X-Amzn-ErrorType"), rec.Body)
+	}
+	clk.Advance(time.Second)
+	if rec := send("Echo", `{"Text":"a"}`); rec.Code != 200 {
+		t.Fatalf("after a second: %d", rec.Code)
+	}
 }

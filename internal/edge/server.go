@@ -23,6 +23,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/awsmodel"
 	"github.com/hotline-dev/hotline/internal/sigv4"
+	"github.com/hotline-dev/hotline/internal/throttle"
 )
 
 // DefaultMaxBody is the largest request body the edge reads.
@@ -35,6 +36,12 @@ type Config struct {
 	// Registerer receives the request metrics; nil means none are kept.
 	Registerer prometheus.Registerer
 	MaxBody    int64
+	// Throttle limits request rates per account, Region and operation;
+	// nil means no limits.
+	Throttle *throttle.Limiter
+	// AccountID is the account every credential belongs to (the throttle's
+	// account scope).
+	AccountID string
 }
 
 // Server is the edge. Register services on it, then serve it.
@@ -43,7 +50,9 @@ type Server struct {
 	log      *slog.Logger
 	maxBody  int64
 	services map[string]*Service // by SigV4 signing name
-	internal *http.ServeMux      // Hotline's own endpoints under /_hotline/ and /metrics
+	throttle *throttle.Limiter
+	account  string
+	internal *http.ServeMux // Hotline's own endpoints under /_hotline/ and /metrics
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -57,6 +66,8 @@ func NewServer(cfg Config) *Server {
 		maxBody:  cfg.MaxBody,
 		services: map[string]*Service{},
 		internal: http.NewServeMux(),
+		throttle: cfg.Throttle,
+		account:  cfg.AccountID,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hotline_requests_total",
 			Help: "API requests by service, operation and HTTP status.",
@@ -196,6 +207,10 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, svc *Service, o
 		return s.writeError(w, r, svc, apierr.New("NotImplementedException",
 			"Hotline does not implement %s %s yet; see docs/compatibility.md", svc.Model.Metadata.ServiceID, op.Name))
 	}
+	// AWS throttles before it looks at the request.
+	if id, _ := IdentityFrom(r.Context()); s.throttle != nil && !s.throttle.Allow(s.account, id.Region, op.Name) {
+		return s.writeError(w, r, svc, apierr.New(svc.throttleError(op.Name), "Rate exceeded"))
+	}
 	body, _ := r.Context().Value(bodyKey{}).([]byte)
 	req, err := svc.decode(op, r, body)
 	if err != nil {
@@ -230,6 +245,8 @@ var statusOf = map[string]int{
 	"NotImplementedException":        http.StatusNotImplemented,
 	"SerializationException":         http.StatusBadRequest,
 	"RequestEntityTooLargeException": http.StatusRequestEntityTooLarge,
+	"ThrottlingException":            http.StatusTooManyRequests,
+	"TooManyRequestsException":       http.StatusTooManyRequests,
 }
 
 // writeError writes err in the shape every AWS SDK parses: the code in

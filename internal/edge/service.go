@@ -28,6 +28,10 @@ type Service struct {
 	// (InternalServiceException for Connect, InternalServerException for
 	// Customer Profiles).
 	InternalError string
+	// ThrottleErrors names the error a throttled operation answers, where
+	// it is not ThrottlingException (Connect's StartOutboundVoiceContact
+	// answers TooManyRequestsException).
+	ThrottleErrors map[string]string
 
 	handlers map[string]opHandler
 	mux      *http.ServeMux // rest-json routing, built from the model
@@ -173,6 +177,13 @@ func setField(f reflect.Value, val any) {
 		}
 		f.Set(sl)
 	}
+}
+
+func (s *Service) throttleError(op string) string {
+	if code, ok := s.ThrottleErrors[op]; ok {
+		return code
+	}
+	return "ThrottlingException"
 }
 
 // Implemented returns the names of the operations that have handlers, sorted.

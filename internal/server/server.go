@@ -23,6 +23,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/sigv4"
 	"github.com/hotline-dev/hotline/internal/store"
 	"github.com/hotline-dev/hotline/internal/store/bolt"
+	"github.com/hotline-dev/hotline/internal/throttle"
 )
 
 // Config is what a server needs to start.
@@ -36,6 +37,20 @@ type Config struct {
 	Clock       clock.Clock
 	Logger      *slog.Logger
 	Quotas      connect.Quotas
+	// Throttle is the API rate limit per operation; nil means DefaultThrottle.
+	Throttle map[string]throttle.Limit
+}
+
+// DefaultThrottle returns the rate limits Hotline applies unless told
+// otherwise: Amazon Connect's documented limits for the operations whose
+// callers are expected to handle throttling. Other operations are not
+// throttled by default (AWS's account-wide 2/s would only slow local
+// development); --throttle sets any operation's limit.
+func DefaultThrottle() map[string]throttle.Limit {
+	return map[string]throttle.Limit{
+		"StartOutboundVoiceContact": {Rate: 2, Burst: 5},
+		"StartChatContact":          {Rate: 5, Burst: 8},
+	}
 }
 
 // Defaults for an unconfigured server.
@@ -81,7 +96,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if cfg.Throttle == nil {
+		cfg.Throttle = DefaultThrottle()
+	}
 	e := edge.NewServer(edge.Config{
+		Throttle:  throttle.New(cfg.Throttle, cfg.Clock.Now),
+		AccountID: cfg.AccountID,
 		Verifier: &sigv4.Verifier{
 			Lookup: func(id string) (string, bool) { s, ok := creds[id]; return s, ok },
 			Now:    cfg.Clock.Now,
