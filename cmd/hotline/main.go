@@ -14,6 +14,10 @@ Usage:
   hotline serve [--listen ADDR] [--data DIR]   run the server
   hotline lint [--json] [--instance ID] FLOW.json...
                                                check flows as CreateContactFlow does, plus static checks
+  hotline config put|get|delete|list|import|export|check ...
+                                               edit the configuration table data-driven flows read
+  hotline deploy TEMPLATE [--param K=V] [--function ID=BINDING] [--dry-run] ...
+                                               create a CloudFormation template's Connect resources
   hotline functions put|list|get|delete|invoke ...
                                                bind Lambda function ARNs to what runs them
   hotline version                              print the version
@@ -30,6 +34,10 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "config":
+		err = configCmd(os.Args[2:])
+	case "deploy":
+		err = deployCmd(os.Args[2:])
 	case "functions":
 		err = functionsCmd(os.Args[2:])
 	case "lint":

@@ -11,7 +11,9 @@ import (
 	"github.com/hotline-dev/hotline/internal/awsmodel"
 	"github.com/hotline-dev/hotline/internal/clock"
 	"github.com/hotline-dev/hotline/internal/connect"
+	"github.com/hotline-dev/hotline/internal/contacts"
 	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/profiles"
 )
 
 // model is one AWS model in the report with the service that serves it (nil
@@ -26,9 +28,11 @@ func models() []model {
 	// Registering handlers needs no store, so the report is built from the
 	// same registration code the server runs.
 	conn := connect.New(connect.Config{Region: "us-east-1", AccountID: "000000000000"}, nil, clock.Real{}, nil)
+	connAPI := conn.API()
+	contacts.New(contacts.Config{Region: "us-east-1", AccountID: "000000000000", Connect: conn}, nil, clock.Real{}, nil).Register(connAPI)
 	return []model{
-		{"connect", "Amazon Connect (connect 2017-08-08)", conn.API()},
-		{"customer-profiles", "Amazon Connect Customer Profiles (customer-profiles 2020-08-15)", nil},
+		{"connect", "Amazon Connect (connect 2017-08-08)", connAPI},
+		{"customer-profiles", "Amazon Connect Customer Profiles (customer-profiles 2020-08-15)", profiles.New(profiles.Config{Region: "us-east-1", AccountID: "000000000000"}, nil, clock.Real{}, nil).API()},
 	}
 }
 

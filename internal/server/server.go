@@ -18,8 +18,12 @@ import (
 
 	"github.com/hotline-dev/hotline/internal/clock"
 	"github.com/hotline-dev/hotline/internal/connect"
+	"github.com/hotline-dev/hotline/internal/contacts"
+	"github.com/hotline-dev/hotline/internal/deploy/stacks"
 	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/flowconfig"
 	"github.com/hotline-dev/hotline/internal/lambda"
+	"github.com/hotline-dev/hotline/internal/profiles"
 	"github.com/hotline-dev/hotline/internal/sigv4"
 	"github.com/hotline-dev/hotline/internal/store"
 	"github.com/hotline-dev/hotline/internal/store/bolt"
@@ -65,6 +69,13 @@ type Server struct {
 	db      store.Store
 	edge    *edge.Server
 	Connect *connect.Service
+	// FlowConfig is the configuration table data-driven flows read.
+	FlowConfig *flowconfig.Service
+	// LookupARN is the function ARN bound to the table's lookup function.
+	LookupARN        string
+	unregisterLookup func()
+	// Contacts keeps contact records and serves the contact APIs.
+	Contacts *contacts.Service
 	// Functions holds the Lambda function bindings flows invoke.
 	Functions *lambda.Service
 	// DefaultInstanceID is the id of the instance created on first start.
@@ -110,11 +121,30 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Registerer: reg,
 	})
 	conn := connect.New(connect.Config{Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas}, db, cfg.Clock, cfg.Logger)
-	e.Register(conn.API())
+	cts := contacts.New(contacts.Config{Region: cfg.Region, AccountID: cfg.AccountID, Connect: conn}, db, cfg.Clock, cfg.Logger)
+	connAPI := conn.API()
+	cts.Register(connAPI)
+	e.Register(connAPI)
 	fns := lambda.New(lambda.Config{}, db, cfg.Clock, cfg.Logger)
 	for pattern, h := range fns.Routes() {
 		e.HandleInternal(pattern, h, true)
 	}
+	for pattern, h := range stacks.New(db, cfg.Clock, cfg.Logger).Routes() {
+		e.HandleInternal(pattern, h, true)
+	}
+	fc := flowconfig.New(db, conn, cfg.Logger)
+	for pattern, h := range fc.Routes() {
+		e.HandleInternal(pattern, h, true)
+	}
+	unregisterLookup := fc.RegisterBuiltin()
+	lookupARN, err := fc.EnsureBinding(ctx, fns, cfg.Region, cfg.AccountID)
+	if err != nil {
+		unregisterLookup()
+		db.Close()
+		return nil, fmt.Errorf("binding the configuration lookup function: %w", err)
+	}
+	prof := profiles.New(profiles.Config{Region: cfg.Region, AccountID: cfg.AccountID}, db, cfg.Clock, cfg.Logger)
+	e.Register(prof.API())
 	e.HandleInternal("GET /_hotline/health", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
@@ -134,7 +164,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if created {
 		cfg.Logger.Info("created the default instance", "instanceId", id, "alias", connect.DefaultInstanceAlias)
 	}
-	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, Functions: fns, DefaultInstanceID: id}, nil
+	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, DefaultInstanceID: id,
+		FlowConfig: fc, LookupARN: lookupARN, unregisterLookup: unregisterLookup}, nil
 }
 
 // Handler is the server's HTTP handler.
@@ -157,5 +188,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.http != nil {
 		err = s.http.Shutdown(ctx)
 	}
+	s.unregisterLookup()
 	return errors.Join(err, s.db.Close())
 }

@@ -11,6 +11,58 @@ import (
 var _ json.RawMessage
 var _ awsmodel.Timestamp
 
+type AdditionalEmailRecipients struct {
+	CcList []*EmailRecipient `json:"CcList"`
+	ToList []*EmailRecipient `json:"ToList"`
+}
+
+type AgentFirst struct {
+	Preview *Preview `json:"Preview,omitempty"`
+}
+
+type AgentHierarchyGroup struct {
+	Arn *string `json:"Arn,omitempty"`
+}
+
+type AgentHierarchyGroups struct {
+	L1Ids []string `json:"L1Ids"`
+	L2Ids []string `json:"L2Ids"`
+	L3Ids []string `json:"L3Ids"`
+	L4Ids []string `json:"L4Ids"`
+	L5Ids []string `json:"L5Ids"`
+}
+
+type AgentInfo struct {
+	AcceptedByAgentTimestamp       *awsmodel.Timestamp      `json:"AcceptedByAgentTimestamp,omitempty"`
+	AfterContactWorkDuration       *int32                   `json:"AfterContactWorkDuration,omitempty"`
+	AfterContactWorkEndTimestamp   *awsmodel.Timestamp      `json:"AfterContactWorkEndTimestamp,omitempty"`
+	AfterContactWorkStartTimestamp *awsmodel.Timestamp      `json:"AfterContactWorkStartTimestamp,omitempty"`
+	AgentInitiatedHoldDuration     *int32                   `json:"AgentInitiatedHoldDuration,omitempty"`
+	AgentPauseDurationInSeconds    *int32                   `json:"AgentPauseDurationInSeconds,omitempty"`
+	Capabilities                   *ParticipantCapabilities `json:"Capabilities,omitempty"`
+	ConnectedToAgentTimestamp      *awsmodel.Timestamp      `json:"ConnectedToAgentTimestamp,omitempty"`
+	DeviceInfo                     *DeviceInfo              `json:"DeviceInfo,omitempty"`
+	HierarchyGroups                *HierarchyGroups         `json:"HierarchyGroups,omitempty"`
+	Id                             *string                  `json:"Id,omitempty"`
+	PreviewEndTimestamp            *awsmodel.Timestamp      `json:"PreviewEndTimestamp,omitempty"`
+	StateTransitions               []*StateTransition       `json:"StateTransitions"`
+	VoiceEnhancementMode           *string                  `json:"VoiceEnhancementMode,omitempty"`
+}
+
+type AgentQualityMetrics struct {
+	Audio *AudioQualityMetricsInfo `json:"Audio,omitempty"`
+}
+
+type AgentsCriteria struct {
+	AgentIds []string `json:"AgentIds"`
+}
+
+type AiAgentInfo struct {
+	AiAgentEscalated *bool   `json:"AiAgentEscalated,omitempty"`
+	AiAgentVersionId *string `json:"AiAgentVersionId,omitempty"`
+	AiUseCase        *string `json:"AiUseCase,omitempty"`
+}
+
 type AssociateLambdaFunctionRequest struct {
 	ClientToken *string `json:"ClientToken,omitempty"`
 	FunctionArn string  `json:"FunctionArn"`
@@ -21,6 +73,41 @@ type AssociatePhoneNumberContactFlowRequest struct {
 	ContactFlowId string `json:"ContactFlowId"`
 	InstanceId    string `json:"InstanceId"`
 	PhoneNumberId string `json:"PhoneNumberId"`
+}
+
+type AttributeCondition struct {
+	ComparisonOperator *string        `json:"ComparisonOperator,omitempty"`
+	MatchCriteria      *MatchCriteria `json:"MatchCriteria,omitempty"`
+	Name               *string        `json:"Name,omitempty"`
+	ProficiencyLevel   *float64       `json:"ProficiencyLevel,omitempty"`
+	Range              *Range         `json:"Range,omitempty"`
+	Value              *string        `json:"Value,omitempty"`
+}
+
+type AudioQualityMetricsInfo struct {
+	PotentialQualityIssues []string `json:"PotentialQualityIssues"`
+	QualityScore           *float64 `json:"QualityScore,omitempty"`
+}
+
+type Campaign struct {
+	CampaignId *string `json:"CampaignId,omitempty"`
+}
+
+type ChatContactMetrics struct {
+	AgentFirstResponseTimeInMillis *int64              `json:"AgentFirstResponseTimeInMillis,omitempty"`
+	AgentFirstResponseTimestamp    *awsmodel.Timestamp `json:"AgentFirstResponseTimestamp,omitempty"`
+	ConversationCloseTimeInMillis  *int64              `json:"ConversationCloseTimeInMillis,omitempty"`
+	ConversationTurnCount          *int32              `json:"ConversationTurnCount,omitempty"`
+	MultiParty                     *bool               `json:"MultiParty,omitempty"`
+	TotalBotMessageLengthInChars   *int32              `json:"TotalBotMessageLengthInChars,omitempty"`
+	TotalBotMessages               *int32              `json:"TotalBotMessages,omitempty"`
+	TotalMessages                  *int32              `json:"TotalMessages,omitempty"`
+}
+
+type ChatMetrics struct {
+	AgentMetrics       *ParticipantMetrics `json:"AgentMetrics,omitempty"`
+	ChatContactMetrics *ChatContactMetrics `json:"ChatContactMetrics,omitempty"`
+	CustomerMetrics    *ParticipantMetrics `json:"CustomerMetrics,omitempty"`
 }
 
 type ClaimPhoneNumberRequest struct {
@@ -49,6 +136,76 @@ type ClaimedPhoneNumberSummary struct {
 	SourcePhoneNumberArn   *string            `json:"SourcePhoneNumberArn,omitempty"`
 	Tags                   map[string]string  `json:"Tags"`
 	TargetArn              *string            `json:"TargetArn,omitempty"`
+}
+
+type Contact struct {
+	AdditionalEmailRecipients       *AdditionalEmailRecipients        `json:"AdditionalEmailRecipients,omitempty"`
+	AgentInfo                       *AgentInfo                        `json:"AgentInfo,omitempty"`
+	AnsweringMachineDetectionStatus *string                           `json:"AnsweringMachineDetectionStatus,omitempty"`
+	Arn                             *string                           `json:"Arn,omitempty"`
+	Attributes                      map[string]string                 `json:"Attributes"`
+	Campaign                        *Campaign                         `json:"Campaign,omitempty"`
+	Channel                         *string                           `json:"Channel,omitempty"`
+	ChatMetrics                     *ChatMetrics                      `json:"ChatMetrics,omitempty"`
+	ConnectedToSystemTimestamp      *awsmodel.Timestamp               `json:"ConnectedToSystemTimestamp,omitempty"`
+	ContactAssociationId            *string                           `json:"ContactAssociationId,omitempty"`
+	ContactDetails                  *ContactDetails                   `json:"ContactDetails,omitempty"`
+	ContactEvaluations              map[string]*ContactEvaluation     `json:"ContactEvaluations"`
+	Customer                        *Customer                         `json:"Customer,omitempty"`
+	CustomerEndpoint                *EndpointInfo                     `json:"CustomerEndpoint,omitempty"`
+	CustomerId                      *string                           `json:"CustomerId,omitempty"`
+	CustomerVoiceActivity           *CustomerVoiceActivity            `json:"CustomerVoiceActivity,omitempty"`
+	Description                     *string                           `json:"Description,omitempty"`
+	DisconnectDetails               *DisconnectDetails                `json:"DisconnectDetails,omitempty"`
+	DisconnectReason                *string                           `json:"DisconnectReason,omitempty"`
+	DisconnectTimestamp             *awsmodel.Timestamp               `json:"DisconnectTimestamp,omitempty"`
+	GlobalResiliencyMetadata        *GlobalResiliencyMetadata         `json:"GlobalResiliencyMetadata,omitempty"`
+	Id                              *string                           `json:"Id,omitempty"`
+	InitialContactId                *string                           `json:"InitialContactId,omitempty"`
+	InitiationMethod                *string                           `json:"InitiationMethod,omitempty"`
+	InitiationTimestamp             *awsmodel.Timestamp               `json:"InitiationTimestamp,omitempty"`
+	LastPausedTimestamp             *awsmodel.Timestamp               `json:"LastPausedTimestamp,omitempty"`
+	LastResumedTimestamp            *awsmodel.Timestamp               `json:"LastResumedTimestamp,omitempty"`
+	LastUpdateTimestamp             *awsmodel.Timestamp               `json:"LastUpdateTimestamp,omitempty"`
+	Name                            *string                           `json:"Name,omitempty"`
+	NextContacts                    []*NextContactEntry               `json:"NextContacts"`
+	OutboundStrategy                *OutboundStrategy                 `json:"OutboundStrategy,omitempty"`
+	PreviousContactId               *string                           `json:"PreviousContactId,omitempty"`
+	QualityMetrics                  *QualityMetrics                   `json:"QualityMetrics,omitempty"`
+	QueueInfo                       *QueueInfo                        `json:"QueueInfo,omitempty"`
+	QueuePriority                   *int64                            `json:"QueuePriority,omitempty"`
+	QueueTimeAdjustmentSeconds      *int32                            `json:"QueueTimeAdjustmentSeconds,omitempty"`
+	Recordings                      []*RecordingInfo                  `json:"Recordings"`
+	RelatedContactId                *string                           `json:"RelatedContactId,omitempty"`
+	RingStartTimestamp              *awsmodel.Timestamp               `json:"RingStartTimestamp,omitempty"`
+	RoutingCriteria                 *RoutingCriteria                  `json:"RoutingCriteria,omitempty"`
+	ScheduledTimestamp              *awsmodel.Timestamp               `json:"ScheduledTimestamp,omitempty"`
+	SegmentAttributes               map[string]*SegmentAttributeValue `json:"SegmentAttributes"`
+	SystemEndpoint                  *EndpointInfo                     `json:"SystemEndpoint,omitempty"`
+	Tags                            map[string]string                 `json:"Tags"`
+	TaskTemplateInfo                *TaskTemplateInfoV2               `json:"TaskTemplateInfo,omitempty"`
+	TotalPauseCount                 *int32                            `json:"TotalPauseCount,omitempty"`
+	TotalPauseDurationInSeconds     *int32                            `json:"TotalPauseDurationInSeconds,omitempty"`
+	WisdomInfo                      *WisdomInfo                       `json:"WisdomInfo,omitempty"`
+}
+
+type ContactAnalysis struct {
+	Transcript *Transcript `json:"Transcript,omitempty"`
+}
+
+type ContactDetails struct {
+	Description *string `json:"Description,omitempty"`
+	Name        *string `json:"Name,omitempty"`
+}
+
+type ContactEvaluation struct {
+	DeleteTimestamp *awsmodel.Timestamp `json:"DeleteTimestamp,omitempty"`
+	EndTimestamp    *awsmodel.Timestamp `json:"EndTimestamp,omitempty"`
+	EvaluationArn   *string             `json:"EvaluationArn,omitempty"`
+	ExportLocation  *string             `json:"ExportLocation,omitempty"`
+	FormId          *string             `json:"FormId,omitempty"`
+	StartTimestamp  *awsmodel.Timestamp `json:"StartTimestamp,omitempty"`
+	Status          *string             `json:"Status,omitempty"`
 }
 
 type ContactFlow struct {
@@ -98,6 +255,46 @@ type ContactFlowSummary struct {
 	ContactFlowType   *string `json:"ContactFlowType,omitempty"`
 	Id                *string `json:"Id,omitempty"`
 	Name              *string `json:"Name,omitempty"`
+}
+
+type ContactSearchSummary struct {
+	AgentInfo                *ContactSearchSummaryAgentInfo                        `json:"AgentInfo,omitempty"`
+	Arn                      *string                                               `json:"Arn,omitempty"`
+	Channel                  *string                                               `json:"Channel,omitempty"`
+	DisconnectTimestamp      *awsmodel.Timestamp                                   `json:"DisconnectTimestamp,omitempty"`
+	GlobalResiliencyMetadata *GlobalResiliencyMetadata                             `json:"GlobalResiliencyMetadata,omitempty"`
+	Id                       *string                                               `json:"Id,omitempty"`
+	InitialContactId         *string                                               `json:"InitialContactId,omitempty"`
+	InitiationMethod         *string                                               `json:"InitiationMethod,omitempty"`
+	InitiationTimestamp      *awsmodel.Timestamp                                   `json:"InitiationTimestamp,omitempty"`
+	Name                     *string                                               `json:"Name,omitempty"`
+	PreviousContactId        *string                                               `json:"PreviousContactId,omitempty"`
+	QueueInfo                *ContactSearchSummaryQueueInfo                        `json:"QueueInfo,omitempty"`
+	RoutingCriteria          *RoutingCriteria                                      `json:"RoutingCriteria,omitempty"`
+	ScheduledTimestamp       *awsmodel.Timestamp                                   `json:"ScheduledTimestamp,omitempty"`
+	SegmentAttributes        map[string]*ContactSearchSummarySegmentAttributeValue `json:"SegmentAttributes"`
+	Tags                     map[string]string                                     `json:"Tags"`
+}
+
+type ContactSearchSummaryAgentInfo struct {
+	ConnectedToAgentTimestamp *awsmodel.Timestamp `json:"ConnectedToAgentTimestamp,omitempty"`
+	Id                        *string             `json:"Id,omitempty"`
+}
+
+type ContactSearchSummaryQueueInfo struct {
+	EnqueueTimestamp *awsmodel.Timestamp `json:"EnqueueTimestamp,omitempty"`
+	Id               *string             `json:"Id,omitempty"`
+}
+
+type ContactSearchSummarySegmentAttributeValue struct {
+	ValueMap    map[string]*SegmentAttributeValue `json:"ValueMap"`
+	ValueString *string                           `json:"ValueString,omitempty"`
+}
+
+type ControlPlaneTagFilter struct {
+	AndConditions []*TagCondition   `json:"AndConditions"`
+	OrConditions  [][]*TagCondition `json:"OrConditions"`
+	TagCondition  *TagCondition     `json:"TagCondition,omitempty"`
 }
 
 type CreateContactFlowModuleRequest struct {
@@ -193,6 +390,20 @@ type CreateQueueResponse struct {
 	QueueId  *string `json:"QueueId,omitempty"`
 }
 
+type Customer struct {
+	Capabilities *ParticipantCapabilities `json:"Capabilities,omitempty"`
+	DeviceInfo   *DeviceInfo              `json:"DeviceInfo,omitempty"`
+}
+
+type CustomerQualityMetrics struct {
+	Audio *AudioQualityMetricsInfo `json:"Audio,omitempty"`
+}
+
+type CustomerVoiceActivity struct {
+	GreetingEndTimestamp   *awsmodel.Timestamp `json:"GreetingEndTimestamp,omitempty"`
+	GreetingStartTimestamp *awsmodel.Timestamp `json:"GreetingStartTimestamp,omitempty"`
+}
+
 type DeleteContactFlowModuleRequest struct {
 	ContactFlowModuleId string `json:"ContactFlowModuleId"`
 	InstanceId          string `json:"InstanceId"`
@@ -247,6 +458,15 @@ type DescribeContactFlowResponse struct {
 	ContactFlow *ContactFlow `json:"ContactFlow,omitempty"`
 }
 
+type DescribeContactRequest struct {
+	ContactId  string `json:"ContactId"`
+	InstanceId string `json:"InstanceId"`
+}
+
+type DescribeContactResponse struct {
+	Contact *Contact `json:"Contact,omitempty"`
+}
+
 type DescribeHoursOfOperationRequest struct {
 	HoursOfOperationId string `json:"HoursOfOperationId"`
 	InstanceId         string `json:"InstanceId"`
@@ -291,6 +511,12 @@ type DescribeQueueResponse struct {
 	Queue *Queue `json:"Queue,omitempty"`
 }
 
+type DeviceInfo struct {
+	OperatingSystem *string `json:"OperatingSystem,omitempty"`
+	PlatformName    *string `json:"PlatformName,omitempty"`
+	PlatformVersion *string `json:"PlatformVersion,omitempty"`
+}
+
 type DisassociateLambdaFunctionRequest struct {
 	ClientToken *string `json:"ClientToken,omitempty"`
 	FunctionArn string  `json:"FunctionArn"`
@@ -302,12 +528,66 @@ type DisassociatePhoneNumberContactFlowRequest struct {
 	PhoneNumberId string `json:"PhoneNumberId"`
 }
 
+type DisconnectDetails struct {
+	PotentialDisconnectIssue *string `json:"PotentialDisconnectIssue,omitempty"`
+}
+
+type DisconnectReason struct {
+	Code *string `json:"Code,omitempty"`
+}
+
 type EmailAddressConfig struct {
 	EmailAddressId string `json:"EmailAddressId"`
 }
 
+type EmailRecipient struct {
+	Address     *string `json:"Address,omitempty"`
+	DisplayName *string `json:"DisplayName,omitempty"`
+}
+
+type EndpointInfo struct {
+	Address     *string `json:"Address,omitempty"`
+	DisplayName *string `json:"DisplayName,omitempty"`
+	Type        *string `json:"Type,omitempty"`
+}
+
+type Expiry struct {
+	DurationInSeconds *int32              `json:"DurationInSeconds,omitempty"`
+	ExpiryTimestamp   *awsmodel.Timestamp `json:"ExpiryTimestamp,omitempty"`
+}
+
+type Expression struct {
+	AndExpression         []*Expression       `json:"AndExpression"`
+	AttributeCondition    *AttributeCondition `json:"AttributeCondition,omitempty"`
+	NotAttributeCondition *AttributeCondition `json:"NotAttributeCondition,omitempty"`
+	OrExpression          []*Expression       `json:"OrExpression"`
+}
+
 type ExternalInvocationConfiguration struct {
 	Enabled *bool `json:"Enabled,omitempty"`
+}
+
+type GetContactAttributesRequest struct {
+	InitialContactId string `json:"InitialContactId"`
+	InstanceId       string `json:"InstanceId"`
+}
+
+type GetContactAttributesResponse struct {
+	Attributes map[string]string `json:"Attributes"`
+}
+
+type GlobalResiliencyMetadata struct {
+	ActiveRegion               *string `json:"ActiveRegion,omitempty"`
+	OriginRegion               *string `json:"OriginRegion,omitempty"`
+	TrafficDistributionGroupId *string `json:"TrafficDistributionGroupId,omitempty"`
+}
+
+type HierarchyGroups struct {
+	Level1 *AgentHierarchyGroup `json:"Level1,omitempty"`
+	Level2 *AgentHierarchyGroup `json:"Level2,omitempty"`
+	Level3 *AgentHierarchyGroup `json:"Level3,omitempty"`
+	Level4 *AgentHierarchyGroup `json:"Level4,omitempty"`
+	Level5 *AgentHierarchyGroup `json:"Level5,omitempty"`
 }
 
 type HoursOfOperation struct {
@@ -507,6 +787,24 @@ type ListTagsForResourceResponse struct {
 	Tags map[string]string `json:"tags"`
 }
 
+type MatchCriteria struct {
+	AgentsCriteria *AgentsCriteria `json:"AgentsCriteria,omitempty"`
+}
+
+type NameCriteria struct {
+	MatchType  string   `json:"MatchType"`
+	SearchText []string `json:"SearchText"`
+}
+
+type NextContactEntry struct {
+	NextContactMetadata *NextContactMetadata `json:"NextContactMetadata,omitempty"`
+	Type                *string              `json:"Type,omitempty"`
+}
+
+type NextContactMetadata struct {
+	QuickConnectContactData *QuickConnectContactData `json:"QuickConnectContactData,omitempty"`
+}
+
 type OutboundCallerConfig struct {
 	OutboundCallerIdName     *string `json:"OutboundCallerIdName,omitempty"`
 	OutboundCallerIdNumberId *string `json:"OutboundCallerIdNumberId,omitempty"`
@@ -517,8 +815,34 @@ type OutboundEmailConfig struct {
 	OutboundEmailAddressId *string `json:"OutboundEmailAddressId,omitempty"`
 }
 
+type OutboundStrategy struct {
+	Config *OutboundStrategyConfig `json:"Config,omitempty"`
+	Type   string                  `json:"Type"`
+}
+
+type OutboundStrategyConfig struct {
+	AgentFirst *AgentFirst `json:"AgentFirst,omitempty"`
+}
+
 type ParentHoursOfOperationConfig struct {
 	HoursOfOperationId *string `json:"HoursOfOperationId,omitempty"`
+}
+
+type ParticipantCapabilities struct {
+	ScreenShare *string `json:"ScreenShare,omitempty"`
+	Video       *string `json:"Video,omitempty"`
+}
+
+type ParticipantMetrics struct {
+	ConversationAbandon       *bool               `json:"ConversationAbandon,omitempty"`
+	LastMessageTimestamp      *awsmodel.Timestamp `json:"LastMessageTimestamp,omitempty"`
+	MaxResponseTimeInMillis   *int64              `json:"MaxResponseTimeInMillis,omitempty"`
+	MessageLengthInChars      *int32              `json:"MessageLengthInChars,omitempty"`
+	MessagesSent              *int32              `json:"MessagesSent,omitempty"`
+	NumResponses              *int32              `json:"NumResponses,omitempty"`
+	ParticipantId             *string             `json:"ParticipantId,omitempty"`
+	ParticipantType           *string             `json:"ParticipantType,omitempty"`
+	TotalResponseTimeInMillis *int64              `json:"TotalResponseTimeInMillis,omitempty"`
 }
 
 type PhoneNumberStatus struct {
@@ -532,6 +856,15 @@ type PhoneNumberSummary struct {
 	PhoneNumber            *string `json:"PhoneNumber,omitempty"`
 	PhoneNumberCountryCode *string `json:"PhoneNumberCountryCode,omitempty"`
 	PhoneNumberType        *string `json:"PhoneNumberType,omitempty"`
+}
+
+type PostAcceptTimeoutConfig struct {
+	DurationInSeconds int32 `json:"DurationInSeconds"`
+}
+
+type Preview struct {
+	AllowedUserActions      []string                 `json:"AllowedUserActions"`
+	PostAcceptTimeoutConfig *PostAcceptTimeoutConfig `json:"PostAcceptTimeoutConfig,omitempty"`
 }
 
 type Prompt struct {
@@ -552,6 +885,11 @@ type PromptSummary struct {
 	Name               *string             `json:"Name,omitempty"`
 }
 
+type QualityMetrics struct {
+	Agent    *AgentQualityMetrics    `json:"Agent,omitempty"`
+	Customer *CustomerQualityMetrics `json:"Customer,omitempty"`
+}
+
 type Queue struct {
 	Description          *string               `json:"Description,omitempty"`
 	HoursOfOperationId   *string               `json:"HoursOfOperationId,omitempty"`
@@ -567,6 +905,11 @@ type Queue struct {
 	Tags                 map[string]string     `json:"Tags"`
 }
 
+type QueueInfo struct {
+	EnqueueTimestamp *awsmodel.Timestamp `json:"EnqueueTimestamp,omitempty"`
+	Id               *string             `json:"Id,omitempty"`
+}
+
 type QueueSummary struct {
 	Arn                *string             `json:"Arn,omitempty"`
 	Id                 *string             `json:"Id,omitempty"`
@@ -574,6 +917,33 @@ type QueueSummary struct {
 	LastModifiedTime   *awsmodel.Timestamp `json:"LastModifiedTime,omitempty"`
 	Name               *string             `json:"Name,omitempty"`
 	QueueType          *string             `json:"QueueType,omitempty"`
+}
+
+type QuickConnectContactData struct {
+	ContactId           *string             `json:"ContactId,omitempty"`
+	InitiationTimestamp *awsmodel.Timestamp `json:"InitiationTimestamp,omitempty"`
+	QuickConnectId      *string             `json:"QuickConnectId,omitempty"`
+	QuickConnectName    *string             `json:"QuickConnectName,omitempty"`
+	QuickConnectType    *string             `json:"QuickConnectType,omitempty"`
+}
+
+type Range struct {
+	MaxProficiencyLevel *float64 `json:"MaxProficiencyLevel,omitempty"`
+	MinProficiencyLevel *float64 `json:"MinProficiencyLevel,omitempty"`
+}
+
+type RecordingInfo struct {
+	DeletionReason                *string             `json:"DeletionReason,omitempty"`
+	FragmentStartNumber           *string             `json:"FragmentStartNumber,omitempty"`
+	FragmentStopNumber            *string             `json:"FragmentStopNumber,omitempty"`
+	Location                      *string             `json:"Location,omitempty"`
+	MediaStreamType               *string             `json:"MediaStreamType,omitempty"`
+	ParticipantType               *string             `json:"ParticipantType,omitempty"`
+	StartTimestamp                *awsmodel.Timestamp `json:"StartTimestamp,omitempty"`
+	Status                        *string             `json:"Status,omitempty"`
+	StopTimestamp                 *awsmodel.Timestamp `json:"StopTimestamp,omitempty"`
+	StorageType                   *string             `json:"StorageType,omitempty"`
+	UnprocessedTranscriptLocation *string             `json:"UnprocessedTranscriptLocation,omitempty"`
 }
 
 type ReleasePhoneNumberRequest struct {
@@ -593,14 +963,169 @@ type ReplicationStatusSummary struct {
 	ReplicationStatusReason *string `json:"ReplicationStatusReason,omitempty"`
 }
 
+type RoutingCriteria struct {
+	ActivationTimestamp *awsmodel.Timestamp `json:"ActivationTimestamp,omitempty"`
+	Index               *int32              `json:"Index,omitempty"`
+	Steps               []*Step             `json:"Steps"`
+}
+
+type SearchContactsAdditionalTimeRange struct {
+	Criteria  []*SearchContactsAdditionalTimeRangeCriteria `json:"Criteria"`
+	MatchType string                                       `json:"MatchType"`
+}
+
+type SearchContactsAdditionalTimeRangeCriteria struct {
+	TimeRange          *SearchContactsTimeRange          `json:"TimeRange,omitempty"`
+	TimestampCondition *SearchContactsTimestampCondition `json:"TimestampCondition,omitempty"`
+}
+
+type SearchContactsRequest struct {
+	InstanceId     string                   `json:"InstanceId"`
+	MaxResults     *int32                   `json:"MaxResults,omitempty"`
+	NextToken      *string                  `json:"NextToken,omitempty"`
+	SearchCriteria *SearchCriteria          `json:"SearchCriteria,omitempty"`
+	Sort           *Sort                    `json:"Sort,omitempty"`
+	TimeRange      *SearchContactsTimeRange `json:"TimeRange,omitempty"`
+}
+
+type SearchContactsResponse struct {
+	Contacts   []*ContactSearchSummary `json:"Contacts"`
+	NextToken  *string                 `json:"NextToken,omitempty"`
+	TotalCount *int64                  `json:"TotalCount,omitempty"`
+}
+
+type SearchContactsTimeRange struct {
+	EndTime   awsmodel.Timestamp `json:"EndTime"`
+	StartTime awsmodel.Timestamp `json:"StartTime"`
+	Type      string             `json:"Type"`
+}
+
+type SearchContactsTimestampCondition struct {
+	ConditionType string `json:"ConditionType"`
+	Type          string `json:"Type"`
+}
+
+type SearchCriteria struct {
+	ActiveRegions               []string                           `json:"ActiveRegions"`
+	AdditionalTimeRange         *SearchContactsAdditionalTimeRange `json:"AdditionalTimeRange,omitempty"`
+	AgentHierarchyGroups        *AgentHierarchyGroups              `json:"AgentHierarchyGroups,omitempty"`
+	AgentIds                    []string                           `json:"AgentIds"`
+	Channels                    []string                           `json:"Channels"`
+	ContactAnalysis             *ContactAnalysis                   `json:"ContactAnalysis,omitempty"`
+	ContactTags                 *ControlPlaneTagFilter             `json:"ContactTags,omitempty"`
+	InitiationMethods           []string                           `json:"InitiationMethods"`
+	Name                        *NameCriteria                      `json:"Name,omitempty"`
+	QueueIds                    []string                           `json:"QueueIds"`
+	RoutingCriteria             *SearchableRoutingCriteria         `json:"RoutingCriteria,omitempty"`
+	SearchableContactAttributes *SearchableContactAttributes       `json:"SearchableContactAttributes,omitempty"`
+	SearchableSegmentAttributes *SearchableSegmentAttributes       `json:"SearchableSegmentAttributes,omitempty"`
+}
+
+type SearchableAgentCriteriaStep struct {
+	AgentIds  []string `json:"AgentIds"`
+	MatchType *string  `json:"MatchType,omitempty"`
+}
+
+type SearchableContactAttributes struct {
+	Criteria  []*SearchableContactAttributesCriteria `json:"Criteria"`
+	MatchType *string                                `json:"MatchType,omitempty"`
+}
+
+type SearchableContactAttributesCriteria struct {
+	Key    string   `json:"Key"`
+	Values []string `json:"Values"`
+}
+
+type SearchableRoutingCriteria struct {
+	Steps []*SearchableRoutingCriteriaStep `json:"Steps"`
+}
+
+type SearchableRoutingCriteriaStep struct {
+	AgentCriteria *SearchableAgentCriteriaStep `json:"AgentCriteria,omitempty"`
+}
+
+type SearchableSegmentAttributes struct {
+	Criteria  []*SearchableSegmentAttributesCriteria `json:"Criteria"`
+	MatchType *string                                `json:"MatchType,omitempty"`
+}
+
+type SearchableSegmentAttributesCriteria struct {
+	Key    string   `json:"Key"`
+	Values []string `json:"Values"`
+}
+
+type SegmentAttributeValue struct {
+	ValueArn     *string                           `json:"ValueArn,omitempty"`
+	ValueInteger *int32                            `json:"ValueInteger,omitempty"`
+	ValueList    []*SegmentAttributeValue          `json:"ValueList"`
+	ValueMap     map[string]*SegmentAttributeValue `json:"ValueMap"`
+	ValueString  *string                           `json:"ValueString,omitempty"`
+}
+
+type Sort struct {
+	FieldName string `json:"FieldName"`
+	Order     string `json:"Order"`
+}
+
+type StateTransition struct {
+	State               *string             `json:"State,omitempty"`
+	StateEndTimestamp   *awsmodel.Timestamp `json:"StateEndTimestamp,omitempty"`
+	StateStartTimestamp *awsmodel.Timestamp `json:"StateStartTimestamp,omitempty"`
+}
+
+type Step struct {
+	Expiry     *Expiry     `json:"Expiry,omitempty"`
+	Expression *Expression `json:"Expression,omitempty"`
+	Status     *string     `json:"Status,omitempty"`
+}
+
+type StopContactRequest struct {
+	ContactId        string            `json:"ContactId"`
+	DisconnectReason *DisconnectReason `json:"DisconnectReason,omitempty"`
+	InstanceId       string            `json:"InstanceId"`
+}
+
+type StopContactResponse struct {
+}
+
+type TagCondition struct {
+	TagKey   *string `json:"TagKey,omitempty"`
+	TagValue *string `json:"TagValue,omitempty"`
+}
+
 type TagResourceRequest struct {
 	ResourceArn string            `json:"resourceArn"`
 	Tags        map[string]string `json:"tags"`
 }
 
+type TaskTemplateInfoV2 struct {
+	Arn  *string `json:"Arn,omitempty"`
+	Name *string `json:"Name,omitempty"`
+}
+
+type Transcript struct {
+	Criteria  []*TranscriptCriteria `json:"Criteria"`
+	MatchType *string               `json:"MatchType,omitempty"`
+}
+
+type TranscriptCriteria struct {
+	MatchType       string   `json:"MatchType"`
+	ParticipantRole string   `json:"ParticipantRole"`
+	SearchText      []string `json:"SearchText"`
+}
+
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"resourceArn"`
 	TagKeys     []string `json:"tagKeys"`
+}
+
+type UpdateContactAttributesRequest struct {
+	Attributes       map[string]string `json:"Attributes"`
+	InitialContactId string            `json:"InitialContactId"`
+	InstanceId       string            `json:"InstanceId"`
+}
+
+type UpdateContactAttributesResponse struct {
 }
 
 type UpdateContactFlowContentRequest struct {
@@ -692,4 +1217,9 @@ type UpdateQueueStatusRequest struct {
 	InstanceId string `json:"InstanceId"`
 	QueueId    string `json:"QueueId"`
 	Status     string `json:"Status"`
+}
+
+type WisdomInfo struct {
+	AiAgents   []*AiAgentInfo `json:"AiAgents"`
+	SessionArn *string        `json:"SessionArn,omitempty"`
 }
