@@ -14,6 +14,8 @@ Usage:
   hotline serve [--listen ADDR] [--data DIR]   run the server
   hotline lint [--json] [--instance ID] FLOW.json...
                                                check flows as CreateContactFlow does, plus static checks
+  hotline call NUMBER [--press KEYS]... [--at TIME] [--json]
+                                               place a simulated call and show what happened
   hotline config put|get|delete|list|import|export|check ...
                                                edit the configuration table data-driven flows read
   hotline deploy TEMPLATE [--param K=V] [--function ID=BINDING] [--dry-run] ...
@@ -34,6 +36,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "call":
+		err = callCmd(os.Args[2:])
 	case "config":
 		err = configCmd(os.Args[2:])
 	case "deploy":

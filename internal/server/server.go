@@ -16,11 +16,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/hotline-dev/hotline/internal/channel/voice"
 	"github.com/hotline-dev/hotline/internal/clock"
 	"github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/contacts"
 	"github.com/hotline-dev/hotline/internal/deploy/stacks"
 	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/flow/interp"
 	"github.com/hotline-dev/hotline/internal/flowconfig"
 	"github.com/hotline-dev/hotline/internal/lambda"
 	"github.com/hotline-dev/hotline/internal/profiles"
@@ -163,6 +165,20 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if created {
 		cfg.Logger.Info("created the default instance", "instanceId", id, "alias", connect.DefaultInstanceAlias)
+	}
+	calls := voice.New(voice.Config{
+		Route:             conn.NumberRoute,
+		Env:               func(instanceID string) interp.Env { return cts.Env(instanceID, nil) },
+		Invoker:           &lambda.Invoker{Functions: fns, Allowed: conn.LambdaAllowed},
+		Recorder:          cts,
+		Region:            cfg.Region,
+		AccountID:         cfg.AccountID,
+		Clock:             cfg.Clock,
+		DefaultInstanceID: id,
+		Logger:            cfg.Logger,
+	})
+	for pattern, h := range calls.Routes() {
+		e.HandleInternal(pattern, h, true)
 	}
 	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, DefaultInstanceID: id,
 		FlowConfig: fc, LookupARN: lookupARN, unregisterLookup: unregisterLookup}, nil

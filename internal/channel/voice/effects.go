@@ -1,0 +1,462 @@
+package voice
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline/internal/contacts"
+	"github.com/hotline-dev/hotline/internal/flow/interp"
+	"github.com/hotline-dev/hotline/internal/lambda"
+)
+
+// whisperLimit is the longest a whisper flow may run (reference §10).
+const whisperLimit = 2 * time.Minute
+
+// handle performs a Step's effects in order and writes the report events
+// they mean.
+func (k *call) handle(effs []interp.Effect) {
+	for i, e := range effs {
+		switch e := e.(type) {
+		case *interp.Trace:
+			k.trace(e)
+		case interp.Prompt:
+			k.prompt(&e, actionOf(effs, i))
+		case interp.StopPrompt:
+			k.playing.active = false
+		case interp.CollectInput:
+			// Informative: the engine applies the input rules and keeps the timers.
+		case interp.InvokeFunction:
+			k.invoke(&e, actionOf(effs, i))
+		case interp.TransferToNumber:
+			k.dial(&e, actionOf(effs, i))
+		case interp.QueueContact:
+			k.queued(&e, actionOf(effs, i))
+		case interp.StartBot:
+			k.startBot(&e, actionOf(effs, i))
+		case interp.CreateCallback:
+			k.add(k.now, "callback", actionOf(effs, i), map[string]any{"queue": e.QueueARN, "number": e.Number,
+				"delaySeconds": seconds(e.InitialDelay), "maxAttempts": e.MaxAttempts,
+				"why": "a callback contact would be created; the simulation does not place it"})
+		case interp.UpdateRelatedContact:
+			k.add(k.now, "note", actionOf(effs, i), map[string]any{"why": "attributes written to related contact " + e.ContactID})
+		case interp.MediaStreamingChange:
+			k.add(k.now, "media", actionOf(effs, i), map[string]any{"streaming": e.Enabled, "fromCustomer": e.From, "toCustomer": e.To})
+		case interp.Disconnect:
+			k.add(k.now, "disconnect", "", map[string]any{"reason": e.Reason})
+		case interp.FlowEnded:
+			if e.Reason == interp.EndError {
+				k.flowError = k.errorText(e.Error)
+			}
+		}
+	}
+}
+
+// actionOf is the action that produced effect i: an action's effects come
+// before its trace entry.
+func actionOf(effs []interp.Effect, i int) string {
+	for _, e := range effs[i+1:] {
+		if t, ok := e.(*interp.Trace); ok {
+			return t.Action
+		}
+	}
+	return ""
+}
+
+// trace turns a trace entry into report events: each attribute change, the
+// error raised, and the branch taken and why.
+func (k *call) trace(t *interp.Trace) {
+	switch t.Kind {
+	case interp.TraceAction, interp.TraceWait, interp.TraceResume:
+		for _, ch := range t.Changes {
+			k.add(t.Time, "attribute", t.Action, map[string]any{"scope": ch.Scope, "key": ch.Key, "old": ch.Old, "new": ch.New})
+		}
+		if t.Error != "" {
+			k.lastErr = *t
+			d := map[string]any{"errorType": t.Error, "actionType": t.Type, "flow": t.FlowID, "why": t.Why}
+			if t.Next != "" {
+				d["handledBy"] = t.Next
+			}
+			k.add(t.Time, "error", t.Action, d)
+		}
+		if t.Kind == interp.TraceWait {
+			// The branch comes when the action resumes; keep what it used.
+			k.waitParams = t.Params
+			return
+		}
+		params := t.Params
+		if t.Kind == interp.TraceResume && len(k.waitParams) > 0 {
+			params = append(k.waitParams[:len(k.waitParams):len(k.waitParams)], params...)
+		}
+		k.waitParams = nil
+		d := map[string]any{"actionType": t.Type, "flow": t.FlowID, "branch": t.Branch}
+		if t.Why != "" {
+			d["why"] = t.Why
+		}
+		if t.Next != "" {
+			d["next"] = t.Next
+		}
+		if t.Result != "" {
+			d["result"] = t.Result
+		}
+		if t.Module {
+			d["module"] = true
+		}
+		if m := paramMap(params); m != nil {
+			d["params"] = m
+		}
+		k.add(t.Time, "branch", t.Action, d)
+	case interp.TraceEvent:
+		if strings.HasPrefix(t.Why, "discarded keys") {
+			return // the input event says so
+		}
+		k.add(t.Time, "note", t.Action, map[string]any{"why": t.Why})
+	case interp.TraceEnd:
+		d := map[string]any{"flow": t.FlowID, "why": t.Why}
+		if t.Error != "" {
+			d["error"] = t.Error
+		}
+		k.add(t.Time, "end", "", d)
+	}
+}
+
+// paramMap is an action's parameters after interpolation, without the
+// function request and response (the lambda events carry them).
+func paramMap(ps []interp.Param) map[string]string {
+	var m map[string]string
+	for _, p := range ps {
+		if p.Name == "Event" || p.Name == "Response" {
+			continue
+		}
+		if m == nil {
+			m = make(map[string]string, len(ps))
+		}
+		m[p.Name] = p.Value
+	}
+	return m
+}
+
+func (k *call) errorText(errType string) string {
+	t := &k.lastErr
+	if t.Action == "" || t.Error != errType {
+		return "the flow ended on " + errType + ", with no branch for it"
+	}
+	return fmt.Sprintf("action %q (%s) in flow %s: %s, with no branch for it: %s", t.Action, t.Type, t.FlowID, errType, t.Why)
+}
+
+// prompt starts playing a prompt.
+func (k *call) prompt(p *interp.Prompt, action string) {
+	dur := promptDuration(p)
+	k.heard++
+	d := map[string]any{"seconds": seconds(dur), "voice": p.Voice}
+	switch {
+	case p.Text != "":
+		d["text"] = p.Text
+	case p.SSML != "":
+		d["ssml"] = p.SSML
+	case p.PromptID != "":
+		d["promptId"], d["promptArn"] = p.PromptID, p.PromptARN
+	default:
+		d["media"] = p.MediaURI
+	}
+	if p.Interruptible {
+		d["interruptible"] = true
+	}
+	k.add(k.now, "prompt", action, d)
+	k.playing = playing{active: true, seq: p.Seq, end: k.now.Add(dur), event: len(k.events) - 1, interruptible: p.Interruptible}
+	if k.p.hangupN > 0 && k.heard == k.p.hangupN {
+		k.setHangup(k.playing.end, fmt.Sprintf("the script hangs up after prompt %d", k.heard))
+	}
+	// A barge-in entry is pressed into the first prompt it meets.
+	if len(k.keys) == 0 && k.next < len(k.p.presses) && k.p.presses[k.next].BargeIn {
+		pr := &k.p.presses[k.next]
+		k.next++
+		if p.Interruptible {
+			k.inputSeq = p.Seq
+		}
+		k.schedule(pr, k.next, k.now, dur/2, true)
+	}
+}
+
+// invoke runs a function for real, synchronously; the call's clock moves
+// on by the time it took.
+func (k *call) invoke(e *interp.InvokeFunction, action string) {
+	// The engine writes the event, always JSON.
+	d := map[string]any{"phase": "request", "function": e.FunctionARN, "request": json.RawMessage(e.Payload),
+		"timeLimitSeconds": seconds(e.TimeLimit), "responseType": e.ResponseType}
+	if e.Async {
+		d["async"] = true
+	}
+	k.add(k.now, "lambda", action, d)
+	began := time.Now()
+	resp, err := k.s.cfg.Invoker.Invoke(k.ctx, k.inst, e.FunctionARN, e.Payload, e.TimeLimit)
+	took := time.Since(began)
+	f := &pendingFn{seq: e.Seq, at: k.now.Add(took), arn: e.FunctionARN, res: interp.FunctionResult{Payload: resp, Duration: took}}
+	if err != nil {
+		f.res.Payload, f.res.Err = nil, err.Error()
+		f.timedOut = errors.Is(err, lambda.ErrTimeout) || errors.Is(err, context.DeadlineExceeded)
+	}
+	if e.Async {
+		// The flow does not wait; the answer is only reported.
+		k.lambdaAnswer(k.now, f, action, "")
+		return
+	}
+	k.fn = f
+}
+
+// lambdaAnswer reports a function's answer.
+func (k *call) lambdaAnswer(at time.Time, f *pendingFn, action, timedOut string) {
+	if action == "" && len(k.c.Frames) > 0 {
+		action = k.c.Frames[len(k.c.Frames)-1].Action
+	}
+	d := map[string]any{"phase": "response", "function": f.arn, "seconds": seconds(f.res.Duration)}
+	switch {
+	case timedOut != "":
+		d["timedOut"] = true
+		d["error"] = timedOut
+		if f.res.Err != "" {
+			d["error"] = timedOut + ": " + f.res.Err
+		}
+	case f.res.Err != "":
+		d["error"] = f.res.Err
+	default:
+		d["response"] = rawOrString(f.res.Payload)
+	}
+	k.add(at, "lambda", action, d)
+}
+
+// rawOrString keeps JSON as JSON in the report, and anything else as text.
+func rawOrString(b []byte) any {
+	if json.Valid(b) {
+		return json.RawMessage(b)
+	}
+	return string(b)
+}
+
+// dial places a third-party call; the number plan decides what the far
+// end does.
+func (k *call) dial(e *interp.TransferToNumber, action string) {
+	pl := k.p.dialResult(e.Number)
+	d := map[string]any{"phase": "dial", "number": e.Number, "ringSeconds": seconds(e.Timeout),
+		"continueFlow": e.ContinueFlow, "numberPlan": pl.Result}
+	if e.CallerIDNumber != "" {
+		d["callerId"] = e.CallerIDNumber
+	}
+	if e.DTMF != "" {
+		d["dtmf"] = e.DTMF
+	}
+	k.add(k.now, "transfer", action, d)
+	x := &pendingXfer{seq: e.Seq, number: e.Number, cont: e.ContinueFlow, talk: time.Duration(pl.Talk)}
+	switch ring := time.Duration(pl.Ring); pl.Result {
+	case DialAnswer:
+		if ring > e.Timeout {
+			x.at, x.result = k.now.Add(e.Timeout), interp.TransferNoAnswer
+		} else {
+			x.at, x.result = k.now.Add(ring), interp.TransferAnswered
+		}
+	case DialBusy:
+		x.at, x.result = k.now.Add(busyTime), interp.TransferBusy
+	case DialNoAnswer:
+		x.at, x.result = k.now.Add(e.Timeout), interp.TransferNoAnswer
+	default:
+		x.at, x.result = k.now.Add(failTime), interp.TransferFailed
+	}
+	k.xfer = x
+}
+
+// queued notes the queue and the recording in force when the contact
+// entered it.
+func (k *call) queued(e *interp.QueueContact, action string) {
+	k.queue, k.queuedAt = e, k.now
+	k.rec.Queue = &contacts.QueueInfo{ID: e.QueueID, ARN: e.QueueARN, Name: e.QueueName, EnqueueTimestamp: k.now}
+	k.rec.Recording = recordingOf(k.c)
+	d := map[string]any{"queue": e.QueueName, "queueArn": e.QueueARN, "queueId": e.QueueID, "recording": recordingDetail(k.c)}
+	if e.Priority != 0 {
+		d["priority"] = e.Priority
+	}
+	if e.TimeAdjustment != 0 {
+		d["timeAdjustmentSeconds"] = seconds(e.TimeAdjustment)
+	}
+	switch ref, set := k.c.EventHooks["CustomerQueue"]; {
+	case !set:
+		d["customerQueueFlow"] = DefaultCustomerQueueFlowID
+	case ref == "":
+		d["customerQueueFlow"] = "disabled"
+	default:
+		d["customerQueueFlow"] = ref
+	}
+	k.add(k.now, "queue", action, d)
+}
+
+// recordingDetail is everything the contact's recording settings say.
+func recordingDetail(c *interp.Contact) map[string]any {
+	r := &c.Recording
+	d := map[string]any{}
+	if !r.Set && len(c.RecordingAndAnalytics) == 0 {
+		d["set"] = false
+		return d
+	}
+	var who []string
+	if r.Agent {
+		who = append(who, "Agent")
+	}
+	if r.Customer {
+		who = append(who, "Customer")
+	}
+	d["participants"] = who
+	d["ivr"], d["screen"] = r.IVR, r.Screen
+	if r.Analytics.Enabled {
+		a := map[string]any{"language": r.Analytics.Language, "modes": r.Analytics.Modes, "redaction": r.Analytics.Redaction}
+		if r.Analytics.RedactionResults != "" {
+			a["redactionResults"] = r.Analytics.RedactionResults
+		}
+		d["analytics"] = a
+	}
+	if len(c.RecordingAndAnalytics) > 0 {
+		raw := make(map[string]json.RawMessage, len(c.RecordingAndAnalytics))
+		maps.Copy(raw, c.RecordingAndAnalytics)
+		d["recordingAndAnalytics"] = raw
+	}
+	return d
+}
+
+// startBot lets the script play the caller's part in a Lex interaction.
+func (k *call) startBot(e *interp.StartBot, action string) {
+	var dur time.Duration
+	switch {
+	case e.Text != "":
+		dur = promptDuration(&interp.Prompt{Text: e.Text})
+	case e.SSML != "":
+		dur = promptDuration(&interp.Prompt{SSML: e.SSML})
+	}
+	bot := e.BotAliasARN
+	if bot == "" {
+		bot = e.BotName
+	}
+	d := map[string]any{"bot": bot}
+	if e.Text != "" {
+		d["text"] = e.Text
+	} else if e.SSML != "" {
+		d["ssml"] = e.SSML
+	}
+	k.add(k.now, "bot", action, d)
+	b := &pendingBot{seq: e.Seq, at: k.now.Add(dur)}
+	if k.intents < len(k.p.intents) {
+		in := k.p.intents[k.intents]
+		k.intents++
+		b.res = interp.BotResult{IntentName: in.Name, Slots: in.Slots, SessionAttributes: in.SessionAttributes,
+			Confidence: in.Confidence, TimedOut: in.TimedOut}
+		if in.TimedOut {
+			b.at = b.at.Add(botSilence)
+		} else {
+			b.at = b.at.Add(k.p.think + utterance)
+		}
+	} else {
+		b.res.Err = "the caller script gives no intent for this bot (give one with --intent NAME)"
+	}
+	k.bot = b
+}
+
+// runWhisper runs the agent whisper flow on a copy of the contact, as it
+// would run when an agent answered, and keeps what the agent would hear.
+func (k *call) runWhisper() {
+	ref, set := k.c.EventHooks["AgentWhisper"]
+	if set && ref == "" {
+		k.add(k.now, "whisper", "", map[string]any{"disabled": true, "why": "the AgentWhisper event hook is disabled"})
+		return
+	}
+	if !set {
+		ref = DefaultAgentWhisperFlowID
+	}
+	a := agentLeg(k.c)
+	var said, problems []string
+	var end time.Time
+	var fn *pendingFn
+	ev := interp.Event{Kind: interp.EventStart, Time: k.now, FlowID: ref}
+	limit := k.now.Add(whisperLimit)
+	for range maxSteps {
+		effs, err := k.eng.Step(a, ev)
+		if err != nil {
+			problems = append(problems, err.Error())
+			break
+		}
+		for _, e := range effs {
+			switch e := e.(type) {
+			case interp.Prompt:
+				said = append(said, promptText(&e))
+				end = ev.Time.Add(promptDuration(&e))
+			case interp.InvokeFunction:
+				began := time.Now()
+				resp, err := k.s.cfg.Invoker.Invoke(k.ctx, k.inst, e.FunctionARN, e.Payload, e.TimeLimit)
+				fn = &pendingFn{seq: e.Seq, at: ev.Time.Add(time.Since(began)), res: interp.FunctionResult{Payload: resp, Duration: time.Since(began)}}
+				if err != nil {
+					fn.res.Payload, fn.res.Err = nil, err.Error()
+				}
+			case *interp.Trace:
+				if e.Error != "" && e.Next == "" && e.Kind != interp.TraceEvent {
+					problems = append(problems, fmt.Sprintf("action %q: %s (%s)", e.Action, e.Error, e.Why))
+				}
+			}
+		}
+		if a.Status() != interp.StatusParked {
+			break
+		}
+		w := a.Wait
+		next := interp.Event{Seq: w.Seq}
+		switch {
+		case w.Kind == interp.WaitFunction && fn != nil && fn.seq == w.Seq && fn.at.Before(w.Deadline):
+			next.Kind, next.Time, next.Function = interp.EventFunctionResult, fn.at, fn.res
+		case (w.Kind == interp.WaitPrompt || w.Kind == interp.WaitPromptLoop || w.Kind == interp.WaitInput && w.Playing) &&
+			(w.Deadline.IsZero() || end.Before(w.Deadline)):
+			next.Kind, next.Time = interp.EventPromptDone, end
+		case !w.Deadline.IsZero():
+			// The agent presses nothing.
+			next.Kind, next.Time = interp.EventTimeout, w.Deadline
+		default:
+			problems = append(problems, "the whisper flow waits for something the agent's side does not do ("+w.Kind.String()+")")
+			next.Kind, next.Time = interp.EventInterrupt, ev.Time
+		}
+		if next.Time.After(limit) {
+			problems = append(problems, "the whisper flow ran longer than "+whisperLimit.String()+", the most Amazon Connect allows; it was stopped")
+			next = interp.Event{Kind: interp.EventInterrupt, Time: limit}
+		}
+		ev = next
+		if ev.Kind == interp.EventInterrupt {
+			_, _ = k.eng.Step(a, ev)
+			break
+		}
+	}
+	k.whisper = said
+	d := map[string]any{"flow": ref, "prompts": said}
+	if len(problems) > 0 {
+		d["errors"] = problems
+	}
+	k.add(k.now, "whisper", "", d)
+}
+
+// agentLeg is a copy of the contact with no flow running, for the whisper:
+// what the whisper flow writes must not reach the caller's contact.
+func agentLeg(c *interp.Contact) *interp.Contact {
+	a := *c
+	a.Frames, a.Wait = nil, interp.Wait{}
+	a.Attributes = maps.Clone(c.Attributes)
+	a.EventHooks = maps.Clone(c.EventHooks)
+	a.References = maps.Clone(c.References)
+	a.RecordingAndAnalytics = maps.Clone(c.RecordingAndAnalytics)
+	return &a
+}
+
+func (k *call) add(at time.Time, typ, action string, d map[string]any) {
+	k.events = append(k.events, contacts.Event{At: k.at(at), Type: typ, Action: action, Detail: d})
+}
+
+// at is a time on the call's clock, in seconds from the start.
+func (k *call) at(t time.Time) float64 { return seconds(t.Sub(k.start)) }
+
+// seconds rounds to the millisecond.
+func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
