@@ -81,3 +81,36 @@ func (e *withDefaults) Flow(ref string) (*interp.FlowDef, error) {
 	}
 	return e.Env.Flow(ref)
 }
+
+// callEnv is the Env of one call: it remembers the flows and modules the
+// call looked up, because the engine asks for the running flow at every
+// event and reading and hashing a flow record costs far more than a step.
+// A call keeps running the version it started; a flow published meanwhile
+// applies to the next call. One call runs on one goroutine, so no lock.
+type callEnv struct {
+	interp.Env
+	defs map[string]*interp.FlowDef
+}
+
+func newCallEnv(base interp.Env) *callEnv {
+	return &callEnv{Env: base, defs: make(map[string]*interp.FlowDef, 4)}
+}
+
+func (e *callEnv) Flow(ref string) (*interp.FlowDef, error) {
+	return e.remember("f:"+ref, ref, e.Env.Flow)
+}
+
+func (e *callEnv) Module(ref string) (*interp.FlowDef, error) {
+	return e.remember("m:"+ref, ref, e.Env.Module)
+}
+
+func (e *callEnv) remember(key, ref string, lookup func(string) (*interp.FlowDef, error)) (*interp.FlowDef, error) {
+	if d, ok := e.defs[key]; ok {
+		return d, nil
+	}
+	d, err := lookup(ref)
+	if err == nil {
+		e.defs[key] = d
+	}
+	return d, err
+}

@@ -204,7 +204,7 @@ func (s *Simulator) Run(ctx context.Context, in *Call) (*contacts.Record, error)
 	id := s.cfg.NewID()
 	k := &call{
 		s: s, ctx: ctx, inst: inst, p: p, start: start, now: start,
-		eng: interp.Engine{Env: s.env(inst), Limits: s.cfg.Limits},
+		eng: interp.Engine{Env: newCallEnv(s.env(inst)), Limits: s.cfg.Limits},
 		c: &interp.Contact{
 			ContactID: id, Channel: "VOICE", InitiationMethod: "INBOUND", InstanceARN: s.instanceARN(inst),
 			CustomerEndpoint: interp.Endpoint{Address: from},
