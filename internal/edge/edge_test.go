@@ -218,3 +218,36 @@ func TestThrottleAnswersBeforeValidation(t *testing.T) {
 		t.Fatalf("after a second: %d", rec.Code)
 	}
 }
+
+// A member bound to the query string is never read from the body.
+func TestBoundMembersComeOnlyFromTheirLocation(t *testing.T) {
+	model, err := awsmodel.Parse([]byte(`{"metadata":{"protocol":"rest-json","signingName":"svc","serviceId":"Svc"},
+"operations":{"Search":{"name":"Search","http":{"method":"POST","requestUri":"/search/{Domain}"},"input":{"shape":"SearchInput"},"output":{"shape":"SearchInput"}}},
+"shapes":{"SearchInput":{"type":"structure","required":["Domain"],"members":{
+  "Domain":{"shape":"S","location":"uri","locationName":"Domain"},
+  "NextToken":{"shape":"S","location":"querystring","locationName":"next-token"},
+  "Query":{"shape":"S"}}},
+"S":{"type":"string"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type searchInput struct {
+		Domain    string  `json:"Domain"`
+		NextToken *string `json:"NextToken,omitempty"`
+		Query     *string `json:"Query,omitempty"`
+	}
+	srv := NewServer(Config{Verifier: &sigv4.Verifier{Lookup: func(id string) (string, bool) { return "secret", id == "AKID" }}})
+	svc := NewService(model, "ValidationException", "InternalServerError")
+	Handle(svc, "Search", func(_ context.Context, in *searchInput) (*searchInput, error) { return in, nil })
+	srv.Register(svc)
+	for _, tc := range []struct{ url, body, want string }{
+		{"/search/d1", `{"Query":"q","NextToken":"from-body","Domain":"body"}`, `{"Domain":"d1","Query":"q"}`},
+		{"/search/d1?next-token=t1", `{"Query":"q","NextToken":"from-body"}`, `{"Domain":"d1","NextToken":"t1","Query":"q"}`},
+	} {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, signed(t, "POST", tc.url, "svc", tc.body, nil))
+		if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != tc.want {
+			t.Errorf("%s %s: %d %s, want %s", tc.url, tc.body, rec.Code, rec.Body, tc.want)
+		}
+	}
+}

@@ -106,9 +106,13 @@ func Handle[In, Out any](s *Service, op string, fn func(ctx context.Context, in 
 			}
 		}
 		v := reflect.ValueOf(in).Elem()
-		for name, val := range req.bound {
-			if idx, ok := fields[name]; ok {
-				setField(v.Field(idx), val)
+		// A member the model binds to the URI, query or a header is read
+		// from there only, never from a body member of the same name.
+		for name, idx := range fields {
+			f := v.Field(idx)
+			f.SetZero()
+			if val, ok := req.bound[name]; ok {
+				setField(f, val)
 			}
 		}
 		out, err := fn(ctx, in)
