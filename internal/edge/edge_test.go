@@ -222,8 +222,8 @@ func TestThrottleAnswersBeforeValidation(t *testing.T) {
 // A member bound to the query string is never read from the body.
 func TestBoundMembersComeOnlyFromTheirLocation(t *testing.T) {
 	model, err := awsmodel.Parse([]byte(`{"metadata":{"protocol":"rest-json","signingName":"svc","serviceId":"Svc"},
-"operations":{"Search":{"name":"Search","http":{"method":"POST","requestUri":"/search/{Domain}"},"input":{"shape":"SearchInput"},"output":{"shape":"SearchInput"}}},
-"shapes":{"SearchInput":{"type":"structure","required":["Domain"],"members":{
+"operations":{"Search":{"name":"Search","http":{"method":"POST","requestUri":"/search/{Domain}"},"input":{"shape":"SearchInput"},"output":{"shape":"SearchOutput"}}},
+"shapes":{"SearchOutput":{"type":"structure","members":{"Domain":{"shape":"S"},"NextToken":{"shape":"S"},"Query":{"shape":"S"}}},"SearchInput":{"type":"structure","required":["Domain"],"members":{
   "Domain":{"shape":"S","location":"uri","locationName":"Domain"},
   "NextToken":{"shape":"S","location":"querystring","locationName":"next-token"},
   "Query":{"shape":"S"}}},
