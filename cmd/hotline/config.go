@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 
 	"github.com/hotline-dev/hotline/internal/client"
@@ -103,12 +102,9 @@ func runConfig(ctx context.Context, out, errOut io.Writer, args []string) error 
 		fmt.Fprint(errOut, configUsage)
 		return fmt.Errorf("config: unknown subcommand %q", sub)
 	}
-	pos, err := functionsArgs(fs, args)
+	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return flagError(err)
 	}
 	if len(pos) < minPos || len(pos) > maxPos {
 		return fmt.Errorf("config %s: wrong arguments %q\n\n%s", sub, pos, configUsage)
@@ -169,13 +165,13 @@ func runConfig(ctx context.Context, out, errOut io.Writer, args []string) error 
 			return err
 		}
 		configProblems(errOut, res.Problems)
-		return configPrint(out, res.Item)
+		return printJSON(out, res.Item)
 	case "get":
 		var res flowconfig.GetOutput
 		if err := c.Do(ctx, "GET", itemPath(pos[0], pos[1]), nil, &res); err != nil {
 			return err
 		}
-		return configPrint(out, res.Item)
+		return printJSON(out, res.Item)
 	case "delete":
 		path := itemPath(pos[0], pos[1])
 		if force {
@@ -227,7 +223,7 @@ func runConfig(ctx context.Context, out, errOut io.Writer, args []string) error 
 			return err
 		}
 		if len(pos) == 0 {
-			return configPrint(out, res.Items)
+			return printJSON(out, res.Items)
 		}
 		for _, it := range res.Items {
 			p := filepath.Join(pos[0], filepath.FromSlash(flowconfig.FileName(it)))
@@ -278,15 +274,6 @@ func runConfig(ctx context.Context, out, errOut io.Writer, args []string) error 
 	}
 }
 
-func configPrint(out io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(out, "%s\n", b)
-	return err
-}
-
 func configProblems(w io.Writer, ps []flowconfig.Problem) {
 	for _, p := range ps {
 		fmt.Fprintln(w, p)
@@ -296,20 +283,9 @@ func configProblems(w io.Writer, ps []flowconfig.Problem) {
 // configDefaultInstance finds the instance Hotline creates on first start,
 // by its alias, through the Connect API a user's own tools would use.
 func configDefaultInstance(ctx context.Context, endpoint string) (string, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsConfig(ctx)
 	if err != nil {
-		return "", fmt.Errorf("loading AWS credentials: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if cfg.Credentials == nil {
-		cfg.Credentials = aws.AnonymousCredentials{}
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		cfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "hotline development default"}, nil
-		}))
+		return "", err
 	}
 	cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	api := connect.NewFromConfig(cfg, func(o *connect.Options) {

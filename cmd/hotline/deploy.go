@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 
 	"github.com/hotline-dev/hotline/internal/client"
@@ -64,12 +63,9 @@ func runDeploy(ctx context.Context, out io.Writer, args []string) error {
 	instance := fs.String("instance", "", "instance id or ARN")
 	endpoint := fs.String("endpoint", "", "Hotline endpoint")
 	dryRun := fs.Bool("dry-run", false, "print the plan, change nothing")
-	pos, err := functionsArgs(fs, args)
+	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return flagError(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprint(os.Stderr, deployUsage)
@@ -182,20 +178,9 @@ func stackNameFromPath(path string) string {
 // the credentials internal/client uses: the standard AWS sources, else the
 // development pair test/test.
 func connectClient(ctx context.Context, endpoint string) (*connect.Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS credentials: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if cfg.Credentials == nil {
-		cfg.Credentials = aws.AnonymousCredentials{}
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		cfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "hotline development default"}, nil
-		}))
+		return nil, err
 	}
 	cfg.BaseEndpoint = aws.String(endpoint)
 	return connect.NewFromConfig(cfg), nil

@@ -1,116 +1,43 @@
 package main
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/hotline-dev/hotline/internal/testserver"
 )
 
-// hotline builds the binary once per test run.
+// hotline, startServe and served are this package's names for
+// testserver.Binary and testserver.Serve, which the tests here (and in
+// call_e2e_test.go) are written against.
+
+// hotline builds the binary into the test's temporary directory.
 func hotline(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hotline")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testserver.Binary(t)
 }
 
 // served is a `hotline serve` child process.
 type served struct {
 	endpoint, instance string
-	cmd                *exec.Cmd
+	p                  *testserver.Process
 }
-
-var endpointLine = regexp.MustCompile(`endpoint:\s+(http://\S+)`)
-var instanceLine = regexp.MustCompile(`default instance id:\s+(\S+)`)
 
 func startServe(t *testing.T, bin, data string, extra ...string) *served {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", data}, extra...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &served{cmd: cmd}
-	t.Cleanup(func() { s.stop(t) })
-	found := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			if m := endpointLine.FindStringSubmatch(line); m != nil {
-				s.endpoint = m[1]
-			}
-			if m := instanceLine.FindStringSubmatch(line); m != nil {
-				s.instance = m[1]
-				close(found)
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	select {
-	case <-found:
-	case <-time.After(20 * time.Second):
-		t.Fatal("hotline serve did not print its endpoint")
-	}
-	return s
+	p := testserver.Serve(t, bin, data, extra...)
+	return &served{endpoint: p.Endpoint, instance: p.InstanceID, p: p}
 }
 
-func (s *served) stop(t *testing.T) {
-	if s.cmd.ProcessState != nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("hotline serve did not shut down cleanly: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		_ = s.cmd.Process.Kill()
-		t.Error("hotline serve ignored SIGINT")
-	}
-}
+func (s *served) stop(t *testing.T) { s.p.Stop(t) }
 
 // aws runs the AWS CLI against the server and decodes its JSON output.
 func (s *served) aws(t *testing.T, args ...string) map[string]any {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "aws", append([]string{"--endpoint-url", s.endpoint, "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_MAX_ATTEMPTS=1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr)
-	}
-	m := map[string]any{}
-	if len(strings.TrimSpace(string(out))) > 0 {
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatalf("aws %s printed %s", strings.Join(args, " "), out)
-		}
-	}
-	return m
+	return s.p.AWS(t, args...)
 }
 
 func TestAWSCLIAndBoto3AgainstHotlineServe(t *testing.T) {

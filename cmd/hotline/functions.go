@@ -86,12 +86,9 @@ func runFunctions(ctx context.Context, out io.Writer, args []string) error {
 		fmt.Fprint(os.Stderr, functionsUsage)
 		return fmt.Errorf("functions: unknown subcommand %q", sub)
 	}
-	pos, err := functionsArgs(fs, args)
+	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return flagError(err)
 	}
 	wantPos := 1
 	if sub == "list" {
@@ -125,7 +122,7 @@ func runFunctions(ctx context.Context, out io.Writer, args []string) error {
 		if err := c.Do(ctx, "GET", functionsPath(pos[0]), nil, &b); err != nil {
 			return err
 		}
-		return functionsPrint(out, &b)
+		return printJSON(out, &b)
 	case "delete":
 		return c.Do(ctx, "DELETE", functionsPath(pos[0]), nil, nil)
 	case "put":
@@ -137,7 +134,7 @@ func runFunctions(ctx context.Context, out io.Writer, args []string) error {
 		if err := c.Do(ctx, "PUT", functionsPath(pos[0]), b, &stored); err != nil {
 			return err
 		}
-		return functionsPrint(out, &stored)
+		return printJSON(out, &stored)
 	default: // invoke
 		event, err := functionsPayload(payload)
 		if err != nil {
@@ -156,26 +153,6 @@ func runFunctions(ctx context.Context, out io.Writer, args []string) error {
 		}
 		_, err = fmt.Fprintf(out, "%s\n", resp)
 		return err
-	}
-}
-
-// functionsArgs parses flags placed before or after the ARN
-// (`hotline functions put ARN --builtin NAME` is the natural order).
-func functionsArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
 	}
 }
 
@@ -266,12 +243,6 @@ func functionsTarget(b *lambda.Binding) string {
 		return s
 	}
 	return ""
-}
-
-func functionsPrint(out io.Writer, b *lambda.Binding) error {
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(b)
 }
 
 // functionsEnv collects repeated --env NAME=VALUE flags.

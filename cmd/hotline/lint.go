@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/smithy-go"
 
@@ -58,10 +57,7 @@ func lintCmd(args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return flagError(err)
 	}
 	switch {
 	case len(files) == 0:
@@ -132,27 +128,6 @@ func lintCmd(args []string) error {
 		return fmt.Errorf("%w: %s in %s", errLintFailed, plural(out.Errors, "error"), plural(failed, "file"))
 	}
 	return nil
-}
-
-// parseInterleaved parses flags that may come before, between or after the
-// file names (`hotline lint a.json --json` is a natural thing to type);
-// everything after "--" is a file.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return files, nil
-		}
-		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(files, rest...), nil
-		}
-		files = append(files, rest[0])
-		args = rest[1:]
-	}
 }
 
 // lintOutput is the --json document, and what the text form prints.
@@ -233,26 +208,10 @@ type existence struct {
 // that a wrong endpoint or instance is one clear error rather than a
 // finding per reference.
 func newConnectResolver(ctx context.Context, instance, endpoint string) (*connectResolver, error) {
-	if endpoint == "" {
-		endpoint = os.Getenv("HOTLINE_ENDPOINT")
-	}
-	if endpoint == "" {
-		endpoint = client.DefaultEndpoint
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	endpoint = serverEndpoint(endpoint)
+	cfg, err := awsConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS credentials: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if cfg.Credentials == nil {
-		cfg.Credentials = aws.AnonymousCredentials{}
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		cfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "hotline development default"}, nil
-		}))
+		return nil, err
 	}
 	cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	api := connect.NewFromConfig(cfg, func(o *connect.Options) { o.BaseEndpoint = aws.String(strings.TrimRight(endpoint, "/")) })

@@ -2,14 +2,12 @@ package connect
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/hotline-dev/hotline/internal/connect/api"
 	"github.com/hotline-dev/hotline/internal/edge"
 	"github.com/hotline-dev/hotline/internal/store"
+	"github.com/hotline-dev/hotline/internal/tags"
 )
 
 // maxTagsPerResource is Amazon Connect's limit ("Amazon Connect services
@@ -60,31 +58,6 @@ func (s *Service) tagRecordKey(arn string) (string, error) {
 	return "", notFound("resource %s was not found", arn)
 }
 
-// readTags returns the record at key decoded as raw members, and its tags.
-func readTags(tx store.Tx, key, arn string) (map[string]json.RawMessage, map[string]string, error) {
-	b, err := tx.Get([]byte(key))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, notFound("resource %s was not found", arn)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	var rec map[string]json.RawMessage
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, nil, fmt.Errorf("connect: corrupt record %s: %w", key, err)
-	}
-	tags := map[string]string{}
-	if raw, ok := rec["Tags"]; ok {
-		if err := json.Unmarshal(raw, &tags); err != nil {
-			return nil, nil, fmt.Errorf("connect: corrupt tags in record %s: %w", key, err)
-		}
-		if tags == nil { // "Tags": null
-			tags = map[string]string{}
-		}
-	}
-	return rec, tags, nil
-}
-
 // editTags lets change edit the tags of the resource an ARN names and
 // writes the record back with every other member untouched.
 func (s *Service) editTags(ctx context.Context, arn string, change func(tags map[string]string) error) error {
@@ -93,37 +66,14 @@ func (s *Service) editTags(ctx context.Context, arn string, change func(tags map
 		return err
 	}
 	return s.update(ctx, func(tx store.RwTx) error {
-		rec, tags, err := readTags(tx, key, arn)
-		if err != nil {
-			return err
-		}
-		if err := change(tags); err != nil {
-			return err
-		}
-		raw := json.RawMessage("null")
-		if len(tags) > 0 {
-			if raw, err = json.Marshal(tags); err != nil {
-				return err
-			}
-		}
-		rec["Tags"] = raw
-		return putJSON(tx, key, rec)
+		return tags.Edit(tx, "connect", key, arn, change)
 	})
 }
 
 func (s *Service) tagResource(ctx context.Context, in *api.TagResourceRequest) (*struct{}, error) {
-	return nil, s.editTags(ctx, in.ResourceArn, func(tags map[string]string) error {
-		n := len(tags)
-		for k := range in.Tags {
-			if _, ok := tags[k]; !ok {
-				n++
-			}
-		}
-		if n > maxTagsPerResource {
+	return nil, s.editTags(ctx, in.ResourceArn, func(have map[string]string) error {
+		if n, ok := tags.Merge(have, in.Tags, maxTagsPerResource); !ok {
 			return invalidParam("resource %s would have %d tags; a resource may have at most %d", in.ResourceArn, n, maxTagsPerResource)
-		}
-		for k, v := range in.Tags {
-			tags[k] = v
 		}
 		return nil
 	})
@@ -131,10 +81,8 @@ func (s *Service) tagResource(ctx context.Context, in *api.TagResourceRequest) (
 
 func (s *Service) untagResource(ctx context.Context, in *api.UntagResourceRequest) (*struct{}, error) {
 	// Keys the resource does not carry are ignored, as AWS does.
-	return nil, s.editTags(ctx, in.ResourceArn, func(tags map[string]string) error {
-		for _, k := range in.TagKeys {
-			delete(tags, k)
-		}
+	return nil, s.editTags(ctx, in.ResourceArn, func(have map[string]string) error {
+		tags.Remove(have, in.TagKeys)
 		return nil
 	})
 }
@@ -146,11 +94,11 @@ func (s *Service) listTags(ctx context.Context, in *api.ListTagsForResourceReque
 	}
 	out := &api.ListTagsForResourceResponse{}
 	err = s.view(ctx, func(tx store.Tx) error {
-		_, tags, err := readTags(tx, key, in.ResourceArn)
-		if tags == nil {
-			tags = map[string]string{} // AWS answers "tags": {} for an untagged resource
+		_, have, err := tags.Read(tx, "connect", key, in.ResourceArn)
+		if have == nil {
+			have = map[string]string{} // AWS answers "tags": {} for an untagged resource
 		}
-		out.Tags = tags
+		out.Tags = have
 		return err
 	})
 	return out, err

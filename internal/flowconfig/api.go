@@ -3,12 +3,11 @@ package flowconfig
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 
-	"github.com/hotline-dev/hotline/internal/apierr"
+	"github.com/hotline-dev/hotline/internal/edge"
 )
 
 // Routes returns the management API, by http.ServeMux pattern. The server
@@ -62,51 +61,51 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("maxResults"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			s.writeError(w, r, invalidParam("maxResults %q must be a number from 1 to %d", v, MaxMaxResults))
+			s.api().WriteError(w, r, invalidParam("maxResults %q must be a number from 1 to %d", v, MaxMaxResults))
 			return
 		}
 		in.MaxResults = n
 	}
 	out, err := s.List(r.Context(), r.PathValue("instance"), in)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, out)
+	s.api().WriteJSON(w, r, out)
 }
 
 func (s *Service) servePut(w http.ResponseWriter, r *http.Request) {
 	pk, rt := r.PathValue("pk"), r.PathValue("rt")
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
 	items, err := ParseItems(keyed(body, pk, rt))
 	if err != nil {
-		s.writeError(w, r, invalidParam("the body is not an item: %v", err))
+		s.api().WriteError(w, r, invalidParam("the body is not an item: %v", err))
 		return
 	}
 	if len(items) != 1 {
-		s.writeError(w, r, invalidParam("the body holds %d items; PUT takes one (import takes many)", len(items)))
+		s.api().WriteError(w, r, invalidParam("the body holds %d items; PUT takes one (import takes many)", len(items)))
 		return
 	}
 	it := items[0]
 	if it.PrimaryKey() != pk || it.ResourceType() != rt {
-		s.writeError(w, r, invalidParam("the body's item %s differs from the path's %s", describe(it.PrimaryKey(), it.ResourceType()), describe(pk, rt)))
+		s.api().WriteError(w, r, invalidParam("the body's item %s differs from the path's %s", describe(it.PrimaryKey(), it.ResourceType()), describe(pk, rt)))
 		return
 	}
 	force, err := boolParam(r, "force")
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
 	res, err := s.Put(r.Context(), r.PathValue("instance"), it, force)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, &PutOutput{Item: it, Problems: res.Problems})
+	s.api().WriteJSON(w, r, &PutOutput{Item: it, Problems: res.Problems})
 }
 
 // keyed fills in the keys a PUT body may leave to the path: a plain object
@@ -133,20 +132,20 @@ func keyed(body []byte, pk, rt string) []byte {
 func (s *Service) serveGet(w http.ResponseWriter, r *http.Request) {
 	it, err := s.Get(r.Context(), r.PathValue("instance"), r.PathValue("pk"), r.PathValue("rt"))
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, &GetOutput{Item: it})
+	s.api().WriteJSON(w, r, &GetOutput{Item: it})
 }
 
 func (s *Service) serveDelete(w http.ResponseWriter, r *http.Request) {
 	force, err := boolParam(r, "force")
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
 	if err := s.Delete(r.Context(), r.PathValue("instance"), r.PathValue("pk"), r.PathValue("rt"), force); err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -155,24 +154,24 @@ func (s *Service) serveDelete(w http.ResponseWriter, r *http.Request) {
 func (s *Service) serveImport(w http.ResponseWriter, r *http.Request) {
 	in, items, err := readItems(r, true)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
 	res, err := s.Import(r.Context(), r.PathValue("instance"), items, in.Force)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, res)
+	s.api().WriteJSON(w, r, res)
 }
 
 func (s *Service) serveExport(w http.ResponseWriter, r *http.Request) {
 	items, err := s.Export(r.Context(), r.PathValue("instance"))
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, &ExportOutput{Items: items})
+	s.api().WriteJSON(w, r, &ExportOutput{Items: items})
 }
 
 // serveCheck checks the stored table, or, when the body gives Items, those
@@ -180,15 +179,15 @@ func (s *Service) serveExport(w http.ResponseWriter, r *http.Request) {
 func (s *Service) serveCheck(w http.ResponseWriter, r *http.Request) {
 	_, items, err := readItems(r, false)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
 	ps, err := s.Check(r.Context(), r.PathValue("instance"), items)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, &CheckOutput{Problems: ps})
+	s.api().WriteJSON(w, r, &CheckOutput{Problems: ps})
 }
 
 // readItems decodes an ItemsInput body; an empty body is allowed unless
@@ -240,37 +239,6 @@ var statusOf = map[string]int{
 	"ResourceConflictException": http.StatusConflict,
 }
 
-// writeError answers in the shape the AWS SDKs and internal/client parse:
-// the code in X-Amzn-ErrorType and {"Message": ...}, plus "Problems" when
-// the error carries them.
-func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code, status := "InternalServiceException", http.StatusInternalServerError
-	body := map[string]any{"Message": "an internal error occurred; the server log has the details"}
-	if e, ok := apierr.As(err); ok {
-		code, status = e.Code, statusOf[e.Code]
-		if status == 0 {
-			status = http.StatusBadRequest
-		}
-		body["Message"] = e.Message
-		for k, v := range e.Fields {
-			body[k] = v
-		}
-	} else {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	b, _ := json.Marshal(body)
-	w.Header().Set("X-Amzn-ErrorType", code)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-func (s *Service) writeJSON(w http.ResponseWriter, r *http.Request, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("encoding the answer: %w", err))
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(b)
-}
+// api answers the management API's requests in the AWS shape; an error
+// carrying Problems answers them beside its Message.
+func (s *Service) api() edge.InternalAPI { return edge.InternalAPI{Log: s.log, Status: statusOf} }

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
+	"github.com/hotline-dev/hotline/internal/edge"
 )
 
 // Test invocations may run longer than a flow's (at most 8 s), since a
@@ -43,7 +43,7 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, &ListOutput{Bindings: bs})
+	s.api().WriteJSON(w, r, &ListOutput{Bindings: bs})
 }
 
 func (s *Service) servePut(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +72,7 @@ func (s *Service) servePut(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, stored)
+	s.api().WriteJSON(w, r, stored)
 }
 
 func (s *Service) serveGet(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +81,7 @@ func (s *Service) serveGet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, b)
+	s.api().WriteJSON(w, r, b)
 }
 
 func (s *Service) serveDelete(w http.ResponseWriter, r *http.Request) {
@@ -122,8 +122,7 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(resp)
+	edge.WriteRawJSON(w, resp)
 }
 
 // invokeErrors gives each kind of invocation failure its error code and
@@ -145,39 +144,21 @@ var statusOf = map[string]int{
 	"ResourceNotFoundException": http.StatusNotFound,
 }
 
-// writeError answers in the shape the AWS SDKs and internal/client parse:
-// the code in X-Amzn-ErrorType and {"Message": ...}.
+// api answers the management API's requests in the AWS shape.
+func (s *Service) api() edge.InternalAPI { return edge.InternalAPI{Log: s.log, Status: statusOf} }
+
+// writeError answers an invocation failure with the code and status
+// invokeErrors gives its kind, and any other error as edge.InternalAPI
+// does.
 func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code, status, msg := "InternalServiceException", http.StatusInternalServerError, "an internal error occurred; the server log has the details"
 	var ie *Error
 	if errors.As(err, &ie) {
 		for _, m := range invokeErrors {
 			if errors.Is(ie, m.kind) {
-				code, status, msg = m.code, m.status, ie.Error()
-				break
+				edge.WriteAPIError(w, m.status, &apierr.Error{Code: m.code, Message: ie.Error()})
+				return
 			}
 		}
-	} else if e, ok := apierr.As(err); ok {
-		code, status, msg = e.Code, statusOf[e.Code], e.Message
-		if status == 0 {
-			status = http.StatusBadRequest
-		}
-	} else {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	b, _ := json.Marshal(map[string]string{"Message": msg})
-	w.Header().Set("X-Amzn-ErrorType", code)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-func (s *Service) writeJSON(w http.ResponseWriter, r *http.Request, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("encoding the answer: %w", err))
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(b)
+	s.api().WriteError(w, r, err)
 }

@@ -2,15 +2,13 @@ package profiles
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/edge"
 	"github.com/hotline-dev/hotline/internal/profiles/api"
 	"github.com/hotline-dev/hotline/internal/store"
+	"github.com/hotline-dev/hotline/internal/tags"
 )
 
 // maxTags is the model's limit of tags per resource.
@@ -48,31 +46,6 @@ func (s *Service) tagRecordKey(arn string) (string, error) {
 	return "", notFound("resource %s was not found", arn)
 }
 
-// readTags returns the record at key as raw members, and its tags.
-func readTags(tx store.Tx, key, arn string) (map[string]json.RawMessage, map[string]string, error) {
-	b, err := tx.Get([]byte(key))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, notFound("resource %s was not found", arn)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	var rec map[string]json.RawMessage
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, nil, fmt.Errorf("profiles: corrupt record %s: %w", key, err)
-	}
-	tags := map[string]string{}
-	if raw, ok := rec["Tags"]; ok {
-		if err := json.Unmarshal(raw, &tags); err != nil {
-			return nil, nil, fmt.Errorf("profiles: corrupt tags in record %s: %w", key, err)
-		}
-		if tags == nil {
-			tags = map[string]string{}
-		}
-	}
-	return rec, tags, nil
-}
-
 // editTags lets change edit the tags of the resource an ARN names; every
 // other member of its record is written back untouched.
 func (s *Service) editTags(ctx context.Context, arn string, change func(tags map[string]string) error) error {
@@ -81,37 +54,14 @@ func (s *Service) editTags(ctx context.Context, arn string, change func(tags map
 		return err
 	}
 	return s.db.Update(ctx, func(tx store.RwTx) error {
-		rec, tags, err := readTags(tx, key, arn)
-		if err != nil {
-			return err
-		}
-		if err := change(tags); err != nil {
-			return err
-		}
-		raw := json.RawMessage("null")
-		if len(tags) > 0 {
-			if raw, err = json.Marshal(tags); err != nil {
-				return err
-			}
-		}
-		rec["Tags"] = raw
-		return putJSON(tx, key, rec)
+		return tags.Edit(tx, "profiles", key, arn, change)
 	})
 }
 
 func (s *Service) tagResource(ctx context.Context, in *api.TagResourceRequest) (*api.TagResourceResponse, error) {
-	return &api.TagResourceResponse{}, s.editTags(ctx, in.ResourceArn, func(tags map[string]string) error {
-		n := len(tags)
-		for k := range in.Tags {
-			if _, ok := tags[k]; !ok {
-				n++
-			}
-		}
-		if n > maxTags {
+	return &api.TagResourceResponse{}, s.editTags(ctx, in.ResourceArn, func(have map[string]string) error {
+		if n, ok := tags.Merge(have, in.Tags, maxTags); !ok {
 			return badRequest("resource %s would have %d tags; a resource may have at most %d", in.ResourceArn, n, maxTags)
-		}
-		for k, v := range in.Tags {
-			tags[k] = v
 		}
 		return nil
 	})
@@ -119,10 +69,8 @@ func (s *Service) tagResource(ctx context.Context, in *api.TagResourceRequest) (
 
 func (s *Service) untagResource(ctx context.Context, in *api.UntagResourceRequest) (*api.UntagResourceResponse, error) {
 	// Keys the resource does not carry are ignored, as AWS does.
-	return &api.UntagResourceResponse{}, s.editTags(ctx, in.ResourceArn, func(tags map[string]string) error {
-		for _, k := range in.TagKeys {
-			delete(tags, k)
-		}
+	return &api.UntagResourceResponse{}, s.editTags(ctx, in.ResourceArn, func(have map[string]string) error {
+		tags.Remove(have, in.TagKeys)
 		return nil
 	})
 }
@@ -134,8 +82,8 @@ func (s *Service) listTags(ctx context.Context, in *api.ListTagsForResourceReque
 	}
 	out := &api.ListTagsForResourceResponse{}
 	err = s.db.View(ctx, func(tx store.Tx) error {
-		_, tags, err := readTags(tx, key, in.ResourceArn)
-		out.Tags = tags
+		_, have, err := tags.Read(tx, "profiles", key, in.ResourceArn)
+		out.Tags = have
 		return err
 	})
 	return out, err

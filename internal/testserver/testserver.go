@@ -66,7 +66,18 @@ func (ts *Server) stop() {
 // directory.
 func (ts *Server) Restart(t testing.TB) {
 	t.Helper()
+	ts.RestartWith(t, nil)
+}
+
+// RestartWith is Restart running between (when not nil) while the server
+// is down: to move a virtual clock with none of the server's timers armed,
+// as a real server's time passes while it is stopped.
+func (ts *Server) RestartWith(t testing.TB, between func()) {
+	t.Helper()
 	ts.stop()
+	if between != nil {
+		between()
+	}
 	ts.start(t, ts.addr)
 }
 

@@ -18,7 +18,9 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/clock"
+	"github.com/hotline-dev/hotline/internal/edge"
 	"github.com/hotline-dev/hotline/internal/store"
 )
 
@@ -106,10 +108,10 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.internalError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, list)
+	s.api().WriteJSON(w, r, list)
 }
 
 func (s *Service) serveGet(w http.ResponseWriter, r *http.Request) {
@@ -124,85 +126,68 @@ func (s *Service) serveGet(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "ResourceNotFoundException", fmt.Sprintf("stack %s has never been deployed", name))
+		s.api().WriteError(w, r, apierr.New("ResourceNotFoundException", "stack %s has never been deployed", name))
 		return
 	}
 	if err != nil {
-		s.internalError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(val)
+	edge.WriteRawJSON(w, val)
 }
 
 func (s *Service) servePut(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if !ValidName(name) {
-		writeError(w, http.StatusBadRequest, "InvalidParameterException",
-			fmt.Sprintf("stack name %q must start with a letter and hold only letters, digits and hyphens (at most 128)", name))
+		s.api().WriteError(w, r, invalidParam("stack name %q must start with a letter and hold only letters, digits and hyphens (at most 128)", name))
 		return
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.internalError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
 	st := new(Stack)
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields() // a misspelt field must not be dropped in silence
 	if err := dec.Decode(st); err != nil {
-		writeError(w, http.StatusBadRequest, "InvalidParameterException", fmt.Sprintf("the body is not a stack: %v", err))
+		s.api().WriteError(w, r, invalidParam("the body is not a stack: %v", err))
 		return
 	}
 	if st.StackName == "" {
 		st.StackName = name
 	}
 	if st.StackName != name {
-		writeError(w, http.StatusBadRequest, "InvalidParameterException",
-			fmt.Sprintf("the body's StackName %s differs from the path's %s", st.StackName, name))
+		s.api().WriteError(w, r, invalidParam("the body's StackName %s differs from the path's %s", st.StackName, name))
 		return
 	}
 	for id, res := range st.Resources {
 		if res == nil || res.Type == "" || res.PhysicalID == "" {
-			writeError(w, http.StatusBadRequest, "InvalidParameterException",
-				fmt.Sprintf("resource %s needs a Type and a PhysicalID", id))
+			s.api().WriteError(w, r, invalidParam("resource %s needs a Type and a PhysicalID", id))
 			return
 		}
 	}
 	st.LastUpdatedTime = s.clock.Now().UTC()
 	val, err := json.Marshal(st)
 	if err != nil {
-		s.internalError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
 	if err := s.db.Update(r.Context(), func(tx store.RwTx) error { return tx.Put(stackKey(name), val) }); err != nil {
-		s.internalError(w, r, err)
+		s.api().WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, st)
+	edge.WriteRawJSON(w, val)
 }
 
-func (s *Service) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeError(w, http.StatusInternalServerError, "InternalServiceException", "an internal error occurred; the server log has the details")
+var statusOf = map[string]int{
+	"InvalidParameterException": http.StatusBadRequest,
+	"ResourceNotFoundException": http.StatusNotFound,
 }
 
-// writeError answers in the shape the AWS SDKs and internal/client parse:
-// the code in X-Amzn-ErrorType and {"Message": ...}.
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	b, _ := json.Marshal(map[string]string{"Message": msg})
-	w.Header().Set("X-Amzn-ErrorType", code)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
+// api answers the state API's requests in the AWS shape.
+func (s *Service) api() edge.InternalAPI { return edge.InternalAPI{Log: s.log, Status: statusOf} }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "InternalServiceException", "encoding the answer failed")
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(b)
+func invalidParam(format string, args ...any) error {
+	return apierr.New("InvalidParameterException", format, args...)
 }

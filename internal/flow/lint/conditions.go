@@ -73,7 +73,7 @@ func interrupts(a *flow.Action) bool {
 	if !ok {
 		return false
 	}
-	n, isNum := number(v.String())
+	n, isNum := flow.ParseNumber(v.String())
 	return !isNum || n > 0
 }
 
@@ -162,8 +162,8 @@ func describeCond(k int, c *flow.Condition) string {
 // can be true.
 func neverTrue(a *flow.Action, c *flow.Condition) string {
 	operand := c.Operand.String()
-	if numeric(c.Operator) {
-		if _, ok := number(operand); !ok {
+	if c.Operator.Numeric() {
+		if _, ok := flow.ParseNumber(operand); !ok {
 			return "its operand is not a number, and number operators are false unless both sides are numbers"
 		}
 		return ""
@@ -192,21 +192,13 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func numeric(op flow.Operator) bool {
-	switch op {
-	case flow.OpNumberGreaterThan, flow.OpNumberGreaterOrEqualTo, flow.OpNumberLessThan, flow.OpNumberLessOrEqualTo:
-		return true
-	}
-	return false
-}
-
 // implies reports whether every result for which b is true also makes a
 // true, so that b listed after a is never chosen. Both operands are static.
 func implies(a, b *flow.Condition) bool {
 	x, y := a.Operand.String(), b.Operand.String()
 	if b.Operator == flow.OpEquals {
 		// Only y itself satisfies b.
-		return holds(a.Operator, y, x)
+		return a.Operator.Holds(y, x)
 	}
 	switch a.Operator {
 	case flow.OpTextStartsWith:
@@ -215,13 +207,13 @@ func implies(a, b *flow.Condition) bool {
 		return x == "" || b.Operator == flow.OpTextEndsWith && strings.HasSuffix(y, x)
 	case flow.OpTextContains:
 		// Any text b requires in the result contains x.
-		return x == "" || !numeric(b.Operator) && strings.Contains(y, x)
+		return x == "" || !b.Operator.Numeric() && strings.Contains(y, x)
 	}
-	if !numeric(a.Operator) || !numeric(b.Operator) {
+	if !a.Operator.Numeric() || !b.Operator.Numeric() {
 		return false
 	}
-	ax, ok1 := number(x)
-	by, ok2 := number(y)
+	ax, ok1 := flow.ParseNumber(x)
+	by, ok2 := flow.ParseNumber(y)
 	if !ok1 || !ok2 {
 		return false
 	}
@@ -238,81 +230,4 @@ func implies(a, b *flow.Condition) bool {
 		return (b.Operator == flow.OpNumberLessThan || b.Operator == flow.OpNumberLessOrEqualTo) && by <= ax
 	}
 	return false
-}
-
-// holds applies op to a result and an operand as the interpreter does:
-// text operators are case-sensitive; number operators are false unless
-// both sides are numbers (reference §2).
-func holds(op flow.Operator, result, operand string) bool {
-	switch op {
-	case flow.OpEquals:
-		return result == operand
-	case flow.OpTextStartsWith:
-		return strings.HasPrefix(result, operand)
-	case flow.OpTextEndsWith:
-		return strings.HasSuffix(result, operand)
-	case flow.OpTextContains:
-		return strings.Contains(result, operand)
-	}
-	a, ok1 := number(result)
-	b, ok2 := number(operand)
-	if !ok1 || !ok2 {
-		return false
-	}
-	switch op {
-	case flow.OpNumberGreaterThan:
-		return a > b
-	case flow.OpNumberGreaterOrEqualTo:
-		return a >= b
-	case flow.OpNumberLessThan:
-		return a < b
-	case flow.OpNumberLessOrEqualTo:
-		return a <= b
-	}
-	return false
-}
-
-// number parses a decimal number the way the interpreter does: optional
-// sign, digits with an optional fraction, optional exponent, surrounding
-// space allowed; no hex, no Inf or NaN.
-func number(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return 0, false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		exp := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			exp++
-		}
-		if exp == 0 {
-			return 0, false
-		}
-	}
-	if i != len(s) {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	return f, err == nil
 }
