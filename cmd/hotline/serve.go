@@ -9,10 +9,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/hotline-dev/hotline/internal/outbound"
 	"github.com/hotline-dev/hotline/internal/server"
 	"github.com/hotline-dev/hotline/internal/throttle"
 )
@@ -33,6 +35,14 @@ func serve(args []string) error {
 		"accepted access keys, as KEYID:SECRET[,KEYID:SECRET...] (env HOTLINE_CREDENTIALS)")
 	throttleSpec := fs.String("throttle", os.Getenv("HOTLINE_THROTTLE"),
 		"API rate limits as Operation=RATE:BURST[,...] or Operation=unlimited, over the defaults (env HOTLINE_THROTTLE)")
+	numberPlan := fs.String("number-plan", os.Getenv("HOTLINE_NUMBER_PLAN"),
+		"how dialled numbers answer outbound calls: PREFIX=RESULT[/RING[/HANGUP]][,...] (results answer, busy, no-answer, fail, invalid, machine) or @FILE.json (env HOTLINE_NUMBER_PLAN)")
+	destinations := fs.String("outbound-destinations", envOr("HOTLINE_OUTBOUND_DESTINATIONS", strings.Join(outbound.DefaultDestinations(), ",")),
+		"E.164 prefixes outbound calls may dial, !PREFIX for one they may not; the longest match decides (env HOTLINE_OUTBOUND_DESTINATIONS)")
+	maxCalls := fs.Int("max-active-calls", envInt("HOTLINE_MAX_ACTIVE_CALLS", outbound.DefaultMaxActiveCalls),
+		"concurrent active calls quota per instance (env HOTLINE_MAX_ACTIVE_CALLS)")
+	campaigns := fs.Bool("outbound-campaigns", os.Getenv("HOTLINE_OUTBOUND_CAMPAIGNS") == "true",
+		"allow StartOutboundVoiceContact with TrafficType CAMPAIGN, which AWS refuses until the campaigns quota is raised (env HOTLINE_OUTBOUND_CAMPAIGNS=true)")
 	logLevel := fs.String("log-level", envOr("HOTLINE_LOG_LEVEL", "info"), "debug, info, warn or error (env HOTLINE_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -50,6 +60,11 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	plan, err := outbound.ParsePlan(*numberPlan)
+	if err != nil {
+		return err
+	}
+	out := outbound.Settings{MaxActiveCalls: *maxCalls, Destinations: splitList(*destinations), CampaignCalls: *campaigns, NumberPlan: plan}
 	credentials, err := parseCredentials(*creds)
 	if err != nil {
 		return err
@@ -66,6 +81,7 @@ func serve(args []string) error {
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
 		DataDir: *data, Region: *region, AccountID: *account, Credentials: credentials, Logger: log, Throttle: limits,
+		Outbound: out,
 	})
 	if err != nil {
 		return err
@@ -97,6 +113,25 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+// splitList reads a comma-separated list; an empty string is an empty
+// (not a missing) list.
+func splitList(s string) []string {
+	out := []string{}
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func parseCredentials(s string) (map[string]string, error) {

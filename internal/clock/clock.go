@@ -18,10 +18,14 @@ type Real struct{}
 // Now returns the current wall-clock time.
 func (Real) Now() time.Time { return time.Now() }
 
-// Virtual is a clock that only moves when told to. It is safe for concurrent use.
+// Virtual is a clock that only moves when told to. It is safe for
+// concurrent use. Its timers (AfterFunc) fire when Advance or Set reach
+// them, on the goroutine that moves the clock.
 type Virtual struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers timerHeap
+	seq    uint64 // orders timers due at the same instant
 }
 
 // NewVirtual returns a virtual clock set to start.
@@ -34,16 +38,14 @@ func (v *Virtual) Now() time.Time {
 	return v.now
 }
 
-// Advance moves the clock forward by d.
+// Advance moves the clock forward by d, firing the timers due on the way.
 func (v *Virtual) Advance(d time.Duration) {
 	v.mu.Lock()
-	v.now = v.now.Add(d)
-	v.mu.Unlock()
+	v.moveTo(v.now.Add(d))
 }
 
-// Set moves the clock to t.
+// Set moves the clock to t, firing the timers due at or before t.
 func (v *Virtual) Set(t time.Time) {
 	v.mu.Lock()
-	v.now = t
-	v.mu.Unlock()
+	v.moveTo(t)
 }

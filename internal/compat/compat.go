@@ -13,6 +13,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/contacts"
 	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/outbound"
 	"github.com/hotline-dev/hotline/internal/profiles"
 )
 
@@ -30,6 +31,11 @@ func models() []model {
 	conn := connect.New(connect.Config{Region: "us-east-1", AccountID: "000000000000"}, nil, clock.Real{}, nil)
 	connAPI := conn.API()
 	contacts.New(contacts.Config{Region: "us-east-1", AccountID: "000000000000", Connect: conn}, nil, clock.Real{}, nil).Register(connAPI)
+	ob, err := outbound.New(outbound.Config{}, nil, clock.Real{}, nil)
+	if err != nil {
+		panic(err) // the default settings are valid
+	}
+	ob.Register(connAPI)
 	return []model{
 		{"connect", "Amazon Connect (connect 2017-08-08)", connAPI},
 		{"customer-profiles", "Amazon Connect Customer Profiles (customer-profiles 2020-08-15)", profiles.New(profiles.Config{Region: "us-east-1", AccountID: "000000000000"}, nil, clock.Real{}, nil).API()},

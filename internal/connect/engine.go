@@ -123,3 +123,18 @@ func (s *Service) InstanceID(ctx context.Context, ref string) (string, error) {
 	})
 	return id, err
 }
+
+// OutboundCallsEnabled resolves an instance reference (an id or ARN) and
+// reports whether the instance may place outbound calls, as CreateInstance
+// set it. An unknown instance is ResourceNotFoundException.
+func (s *Service) OutboundCallsEnabled(ctx context.Context, ref string) (id string, enabled bool, err error) {
+	err = s.view(ctx, func(tx store.Tx) error {
+		rec, err := s.instance(tx, ref)
+		if err != nil {
+			return err
+		}
+		id, enabled = rec.ID, rec.OutboundCallsEnabled
+		return nil
+	})
+	return id, enabled, err
+}

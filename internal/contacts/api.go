@@ -77,12 +77,16 @@ func (s *Service) describeContact(ctx context.Context, in *api.DescribeContactRe
 		InitiationMethod: optional(r.InitiationMethod), Channel: optional(r.Channel),
 		Name: optional(r.Name), Description: optional(r.Description),
 		CustomerEndpoint: endpoint(r.CustomerEndpoint), SystemEndpoint: endpoint(r.SystemEndpoint),
-		InitiationTimestamp:        timestamp(r.InitiationTimestamp),
-		ConnectedToSystemTimestamp: timestamp(r.ConnectedToSystemTimestamp),
-		DisconnectTimestamp:        timestamp(r.DisconnectTimestamp),
-		LastUpdateTimestamp:        timestamp(r.LastUpdateTimestamp),
-		DisconnectReason:           optional(r.DisconnectReason),
-		Attributes:                 attributes(r.Attributes),
+		InitiationTimestamp:             timestamp(r.InitiationTimestamp),
+		ConnectedToSystemTimestamp:      timestamp(r.ConnectedToSystemTimestamp),
+		DisconnectTimestamp:             timestamp(r.DisconnectTimestamp),
+		LastUpdateTimestamp:             timestamp(r.LastUpdateTimestamp),
+		DisconnectReason:                optional(r.DisconnectReason),
+		Attributes:                      attributes(r.Attributes),
+		AnsweringMachineDetectionStatus: optional(r.AnsweringMachineDetectionStatus),
+	}
+	if r.CampaignID != "" {
+		c.Campaign = &api.Campaign{CampaignId: ptr(r.CampaignID)}
 	}
 	if len(r.Tags) > 0 {
 		c.Tags = maps.Clone(r.Tags)

@@ -44,6 +44,12 @@ type Record struct {
 
 	// ClientToken is the idempotency token the contact was started with.
 	ClientToken string `json:",omitempty"`
+	// CampaignID is the outbound campaign the contact was started for.
+	CampaignID string `json:",omitempty"`
+	// AnsweringMachineDetectionStatus is what answering-machine detection
+	// concluded (HUMAN_ANSWERED, VOICEMAIL_BEEP, SIT_TONE_BUSY, ...), for an
+	// outbound call that asked for it.
+	AnsweringMachineDetectionStatus string `json:",omitempty"`
 
 	// State is the engine's contact (interp.Contact as JSON) while the
 	// contact is live; nil once it has ended.

@@ -156,28 +156,7 @@ func (s *Service) Put(ctx context.Context, r *Record) error {
 	if err := checkIDs(r.InstanceID, r.ContactID); err != nil {
 		return err
 	}
-	now := s.clock.Now().UTC()
-	if r.ARN == "" {
-		r.ARN = s.ContactARN(r.InstanceID, r.ContactID)
-	}
-	if r.InitialContactID == "" {
-		r.InitialContactID = r.ContactID
-	}
-	if r.InitiationTimestamp.IsZero() {
-		r.InitiationTimestamp = now
-	}
-	r.LastUpdateTimestamp = now
-	return s.db.Update(ctx, func(tx store.RwTx) error {
-		prev := ""
-		old, err := load(tx, r.InstanceID, r.ContactID)
-		switch {
-		case err == nil:
-			prev = indexKey(old)
-		case !apierr.Is(err, "ResourceNotFoundException"):
-			return err
-		}
-		return write(tx, prev, r)
-	})
+	return s.db.Update(ctx, func(tx store.RwTx) error { return s.PutIn(tx, r) })
 }
 
 // Get returns the contact, or ResourceNotFoundException.
@@ -197,22 +176,7 @@ func (s *Service) Get(ctx context.Context, instanceID, contactID string) (*Recor
 // more than once (the store retries a commit group) and must only change
 // the record; it may not change the record's instance or contact id.
 func (s *Service) Update(ctx context.Context, instanceID, contactID string, fn func(*Record) error) error {
-	return s.db.Update(ctx, func(tx store.RwTx) error {
-		r, err := load(tx, instanceID, contactID)
-		if err != nil {
-			return err
-		}
-		prev := indexKey(r)
-		if err := fn(r); err != nil {
-			return err
-		}
-		if r.InstanceID != instanceID || r.ContactID != contactID {
-			return fmt.Errorf("contacts: Update may not change a contact's ids (%s/%s to %s/%s)",
-				instanceID, contactID, r.InstanceID, r.ContactID)
-		}
-		r.LastUpdateTimestamp = s.clock.Now().UTC()
-		return write(tx, prev, r)
-	})
+	return s.db.Update(ctx, func(tx store.RwTx) error { return s.UpdateIn(tx, instanceID, contactID, fn) })
 }
 
 // load reads a record; an unknown one is ResourceNotFoundException.
@@ -463,6 +427,9 @@ func AttributeBytes(attrs map[string]string) int {
 	}
 	return n
 }
+
+// MaxAttributeBytes is the size limit CheckAttributes applies.
+func (s *Service) MaxAttributeBytes() int { return s.cfg.MaxAttributeBytes }
 
 func (s *Service) checkAttributeSize(attrs map[string]string) error {
 	if n := AttributeBytes(attrs); n > s.cfg.MaxAttributeBytes {

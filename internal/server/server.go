@@ -25,6 +25,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/flow/interp"
 	"github.com/hotline-dev/hotline/internal/flowconfig"
 	"github.com/hotline-dev/hotline/internal/lambda"
+	"github.com/hotline-dev/hotline/internal/outbound"
 	"github.com/hotline-dev/hotline/internal/profiles"
 	"github.com/hotline-dev/hotline/internal/sigv4"
 	"github.com/hotline-dev/hotline/internal/store"
@@ -45,6 +46,8 @@ type Config struct {
 	Quotas      connect.Quotas
 	// Throttle is the API rate limit per operation; nil means DefaultThrottle.
 	Throttle map[string]throttle.Limit
+	// Outbound sets outbound calling: quota, allow-list, number plan.
+	Outbound outbound.Settings
 }
 
 // DefaultThrottle returns the rate limits Hotline applies unless told
@@ -82,6 +85,7 @@ type Server struct {
 	Functions *lambda.Service
 	// DefaultInstanceID is the id of the instance created on first start.
 	DefaultInstanceID string
+	outbound          *outbound.Service
 	http              *http.Server
 }
 
@@ -123,7 +127,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Registerer: reg,
 	})
 	conn := connect.New(connect.Config{Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas}, db, cfg.Clock, cfg.Logger)
-	cts := contacts.New(contacts.Config{Region: cfg.Region, AccountID: cfg.AccountID, Connect: conn}, db, cfg.Clock, cfg.Logger)
+	var ob *outbound.Service // StopContact hangs up the outbound calls it dials
+	cts := contacts.New(contacts.Config{Region: cfg.Region, AccountID: cfg.AccountID, Connect: conn,
+		OnStop: func(ctx context.Context, inst, id string) { ob.Stopped(ctx, inst, id) }}, db, cfg.Clock, cfg.Logger)
 	connAPI := conn.API()
 	cts.Register(connAPI)
 	e.Register(connAPI)
@@ -180,7 +186,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for pattern, h := range calls.Routes() {
 		e.HandleInternal(pattern, h, true)
 	}
-	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, DefaultInstanceID: id,
+	if ob, err = outbound.New(outbound.Config{Connect: conn, Contacts: cts, Calls: calls, Settings: cfg.Outbound}, db, cfg.Clock, cfg.Logger); err == nil {
+		err = ob.Start(ctx)
+	}
+	if err != nil {
+		unregisterLookup()
+		db.Close()
+		return nil, err
+	}
+	ob.Register(connAPI)
+	for pattern, h := range ob.Routes() {
+		e.HandleInternal(pattern, h, true)
+	}
+	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, DefaultInstanceID: id, outbound: ob,
 		FlowConfig: fc, LookupARN: lookupARN, unregisterLookup: unregisterLookup}, nil
 }
 
@@ -205,5 +223,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = s.http.Shutdown(ctx)
 	}
 	s.unregisterLookup()
+	s.outbound.Close() // its timers write to the store
 	return errors.Join(err, s.db.Close())
 }

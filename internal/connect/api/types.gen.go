@@ -63,6 +63,11 @@ type AiAgentInfo struct {
 	AiUseCase        *string `json:"AiUseCase,omitempty"`
 }
 
+type AnswerMachineDetectionConfig struct {
+	AwaitAnswerMachinePrompt     *bool `json:"AwaitAnswerMachinePrompt,omitempty"`
+	EnableAnswerMachineDetection *bool `json:"EnableAnswerMachineDetection,omitempty"`
+}
+
 type AssociateLambdaFunctionRequest struct {
 	ClientToken *string `json:"ClientToken,omitempty"`
 	FunctionArn string  `json:"FunctionArn"`
@@ -946,6 +951,14 @@ type RecordingInfo struct {
 	UnprocessedTranscriptLocation *string             `json:"UnprocessedTranscriptLocation,omitempty"`
 }
 
+type Reference struct {
+	Arn          *string `json:"Arn,omitempty"`
+	Status       *string `json:"Status,omitempty"`
+	StatusReason *string `json:"StatusReason,omitempty"`
+	Type         string  `json:"Type"`
+	Value        *string `json:"Value,omitempty"`
+}
+
 type ReleasePhoneNumberRequest struct {
 	ClientToken   *string `json:"ClientToken,omitempty"`
 	PhoneNumberId string  `json:"PhoneNumberId"`
@@ -1065,6 +1078,29 @@ type SegmentAttributeValue struct {
 type Sort struct {
 	FieldName string `json:"FieldName"`
 	Order     string `json:"Order"`
+}
+
+type StartOutboundVoiceContactRequest struct {
+	AnswerMachineDetectionConfig *AnswerMachineDetectionConfig `json:"AnswerMachineDetectionConfig,omitempty"`
+	Attributes                   map[string]string             `json:"Attributes"`
+	CampaignId                   *string                       `json:"CampaignId,omitempty"`
+	ClientToken                  *string                       `json:"ClientToken,omitempty"`
+	ContactFlowId                string                        `json:"ContactFlowId"`
+	Description                  *string                       `json:"Description,omitempty"`
+	DestinationPhoneNumber       string                        `json:"DestinationPhoneNumber"`
+	InstanceId                   string                        `json:"InstanceId"`
+	Name                         *string                       `json:"Name,omitempty"`
+	OutboundStrategy             *OutboundStrategy             `json:"OutboundStrategy,omitempty"`
+	QueueId                      *string                       `json:"QueueId,omitempty"`
+	References                   map[string]*Reference         `json:"References"`
+	RelatedContactId             *string                       `json:"RelatedContactId,omitempty"`
+	RingTimeoutInSeconds         *int32                        `json:"RingTimeoutInSeconds,omitempty"`
+	SourcePhoneNumber            *string                       `json:"SourcePhoneNumber,omitempty"`
+	TrafficType                  *string                       `json:"TrafficType,omitempty"`
+}
+
+type StartOutboundVoiceContactResponse struct {
+	ContactId *string `json:"ContactId,omitempty"`
 }
 
 type StateTransition struct {
