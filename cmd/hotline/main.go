@@ -12,6 +12,7 @@ const usage = `hotline: a contact-center engine compatible with Amazon Connect
 
 Usage:
   hotline serve [--listen ADDR] [--data DIR]   run the server
+  hotline journey install [--instance ID]      install the core journey flows (docs/journey.md)
   hotline lint [--json] [--instance ID] FLOW.json...
                                                check flows as CreateContactFlow does, plus static checks
   hotline call NUMBER [--press KEYS]... [--at TIME] [--json]
@@ -44,6 +45,8 @@ func main() {
 		err = deployCmd(os.Args[2:])
 	case "functions":
 		err = functionsCmd(os.Args[2:])
+	case "journey":
+		err = journeyCmd(os.Args[2:])
 	case "lint":
 		err = lintCmd(os.Args[2:])
 	case "version":

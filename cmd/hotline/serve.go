@@ -43,6 +43,7 @@ func serve(args []string) error {
 		"concurrent active calls quota per instance (env HOTLINE_MAX_ACTIVE_CALLS)")
 	campaigns := fs.Bool("outbound-campaigns", os.Getenv("HOTLINE_OUTBOUND_CAMPAIGNS") == "true",
 		"allow StartOutboundVoiceContact with TrafficType CAMPAIGN, which AWS refuses until the campaigns quota is raised (env HOTLINE_OUTBOUND_CAMPAIGNS=true)")
+	demo := fs.Bool("demo", false, "set the demo journey up in the default instance (done on a fresh data directory anyway)")
 	logLevel := fs.String("log-level", envOr("HOTLINE_LOG_LEVEL", "info"), "debug, info, warn or error (env HOTLINE_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -85,6 +86,12 @@ func serve(args []string) error {
 	})
 	if err != nil {
 		return err
+	}
+	if *demo || srv.FirstStart {
+		if err := setUpDemo(ctx, srv, *region, credentials, log); err != nil {
+			_ = srv.Shutdown(context.Background())
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

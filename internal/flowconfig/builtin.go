@@ -171,7 +171,8 @@ func dispatch(ctx context.Context, event []byte) ([]byte, error) {
 	if item == nil {
 		return nil, fmt.Errorf("no item found for Primary_Key %q, Resource_Type %q in instance %s", pk, rt, inst)
 	}
-	return item, nil
+	// With the ARNs of the queues and flows it names (arns.go).
+	return s.withARNs(ctx, inst, rt, item)
 }
 
 // owner finds the Service holding an instance's table.

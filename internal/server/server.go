@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -85,8 +86,12 @@ type Server struct {
 	Functions *lambda.Service
 	// DefaultInstanceID is the id of the instance created on first start.
 	DefaultInstanceID string
-	outbound          *outbound.Service
-	http              *http.Server
+	// FirstStart says this start created the default instance: the data
+	// directory was new.
+	FirstStart bool
+	outbound   *outbound.Service
+	mu         sync.Mutex // guards http: Serve and Shutdown may race
+	http       *http.Server
 }
 
 // New opens the data directory and builds every service.
@@ -198,7 +203,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for pattern, h := range ob.Routes() {
 		e.HandleInternal(pattern, h, true)
 	}
-	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, DefaultInstanceID: id, outbound: ob,
+	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, DefaultInstanceID: id, FirstStart: created, outbound: ob,
 		FlowConfig: fc, LookupARN: lookupARN, unregisterLookup: unregisterLookup}, nil
 }
 
@@ -207,8 +212,11 @@ func (s *Server) Handler() http.Handler { return s.edge }
 
 // Serve answers requests on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{Handler: s.edge, ReadHeaderTimeout: 10 * time.Second}
-	err := s.http.Serve(ln)
+	hs := &http.Server{Handler: s.edge, ReadHeaderTimeout: 10 * time.Second}
+	s.mu.Lock()
+	s.http = hs
+	s.mu.Unlock()
+	err := hs.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -219,8 +227,11 @@ func (s *Server) Serve(ln net.Listener) error {
 // the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
-	if s.http != nil {
-		err = s.http.Shutdown(ctx)
+	s.mu.Lock()
+	hs := s.http
+	s.mu.Unlock()
+	if hs != nil {
+		err = hs.Shutdown(ctx)
 	}
 	s.unregisterLookup()
 	s.outbound.Close() // its timers write to the store

@@ -1,0 +1,96 @@
+package journey_test
+
+import (
+	"context"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline/internal/channel/voice"
+	"github.com/hotline-dev/hotline/internal/contacts"
+	"github.com/hotline-dev/hotline/internal/flow/interp"
+	"github.com/hotline-dev/hotline/internal/journey"
+	"github.com/hotline-dev/hotline/internal/lambda"
+	"github.com/hotline-dev/hotline/internal/server"
+	"github.com/hotline-dev/hotline/internal/testserver"
+)
+
+// benchEnv serves an instance's flows, modules, queues and hours from
+// memory once read.
+type benchEnv struct {
+	interp.Env
+	flows, modules, queues, hours sync.Map
+}
+
+func (e *benchEnv) Flow(ref string) (*interp.FlowDef, error) { return memo(&e.flows, ref, e.Env.Flow) }
+func (e *benchEnv) Module(ref string) (*interp.FlowDef, error) {
+	return memo(&e.modules, ref, e.Env.Module)
+}
+func (e *benchEnv) Queue(ref string) (*interp.Queue, error) { return memo(&e.queues, ref, e.Env.Queue) }
+func (e *benchEnv) Hours(ref string) (*interp.Hours, error) { return memo(&e.hours, ref, e.Env.Hours) }
+
+func memo[T any](m *sync.Map, ref string, load func(string) (*T, error)) (*T, error) {
+	if v, ok := m.Load(ref); ok {
+		return v.(*T), nil
+	}
+	v, err := load(ref)
+	if err != nil {
+		return nil, err
+	}
+	m.Store(ref, v)
+	return v, nil
+}
+
+// nopRecorder keeps nothing.
+type nopRecorder struct{}
+
+func (nopRecorder) Put(context.Context, *contacts.Record) error { return nil }
+func (nopRecorder) Get(context.Context, string, string) (*contacts.Record, error) {
+	return nil, nil
+}
+
+// BenchmarkDemoJourney runs the demo journey bench/journey measures (keys 1
+// then 1, queued in HarbourBikes_Sales_Online) through a simulator over a
+// live server's services, with the instance's flows and queues in memory
+// and with the server's own Env; the recorder drops the records. CPU time
+// per journey (cpu-ns/op) holds on a busy machine:
+//
+//	go test -run X -bench DemoJourney -cpu 1 ./internal/journey
+func BenchmarkDemoJourney(b *testing.B) {
+	ts := testserver.Start(b, server.Config{})
+	ctx := context.Background()
+	if _, err := journey.SetupDemo(ctx, ts.Connect(), ts.FlowConfig, ts.DefaultInstanceID, ts.LookupARN); err != nil {
+		b.Fatal(err)
+	}
+	call := &voice.Call{To: journey.DemoNumber, At: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC),
+		Script: voice.Script{Presses: []string{"1", "1"}, QueueTime: voice.Duration(time.Second)}}
+	for _, bc := range []struct {
+		name string
+		env  func(id string) interp.Env
+	}{
+		{"memory", func(id string) interp.Env { return &benchEnv{Env: ts.Contacts.Env(id, nil)} }},
+		{"server", func(id string) interp.Env { return ts.Contacts.Env(id, nil) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			sim := voice.New(voice.Config{Route: ts.Server.Connect.NumberRoute, Env: bc.env,
+				Invoker:  &lambda.Invoker{Functions: ts.Functions, Allowed: ts.Server.Connect.LambdaAllowed},
+				Recorder: nopRecorder{}})
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				rec, err := sim.Run(ctx, call)
+				if err != nil || rec.Report.Outcome.Disposition != voice.Queued || rec.Report.Outcome.Queue.Name != "HarbourBikes_Sales_Online" {
+					b.Fatalf("%v %+v", err, rec.Report.Outcome)
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
