@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
 	"github.com/hotline-dev/hotline/internal/client"
 )
@@ -69,7 +70,7 @@ func flagError(err error) error {
 // the development pair test/test unless credentials are configured, which
 // a server on loopback accepts.
 func awsConfig(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS credentials: %w", err)
 	}
