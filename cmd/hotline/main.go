@@ -23,6 +23,8 @@ Usage:
                                                create a CloudFormation template's Connect resources
   hotline functions put|list|get|delete|invoke ...
                                                bind Lambda function ARNs to what runs them
+  hotline profiles import --domain D --type T FILE [--format ndjson|csv] [--errors FILE] [--resume|--restart]
+                                               bulk-load Customer Profiles objects
   hotline version                              print the version
 
 Run "hotline serve --help" for the server's settings.
@@ -49,6 +51,8 @@ func main() {
 		err = journeyCmd(os.Args[2:])
 	case "lint":
 		err = lintCmd(os.Args[2:])
+	case "profiles":
+		err = profilesCmd(os.Args[2:])
 	case "version":
 		fmt.Println("hotline", version)
 	case "help", "-h", "--help":

@@ -1,0 +1,474 @@
+// Command profiles measures Customer Profiles on a real Hotline server
+// (in this process, on loopback HTTP, with its store on disk):
+//
+//   - put: PutProfileObject sustained with -clients concurrent clients (8),
+//     each call answered only once its write is durable (the store fsyncs
+//     each group commit). Every object is a new customer, so every call
+//     creates a profile; a second row re-puts existing customers. Prints
+//     objects/s, p50 and p99 (medians of -rounds rounds).
+//   - search: SearchProfiles by _phone with -profiles profiles loaded
+//     (1,000,000): load time, store size per profile and the p50/p99
+//     latency of SearchProfiles over HTTP from 1 client and from -clients.
+//     The profiles are loaded as signed PutProfileObject requests handed
+//     to the server's handler in process (the ingest path of any put,
+//     without the sockets) by -loaders goroutines, so that the group
+//     commit takes large groups; the service has no batch API.
+//
+// Requests are signed with SigV4 and sent by a small HTTP client, as
+// bench/edge does; -client sdk sends the puts through aws-sdk-go-v2
+// instead, to show what the SDK's own cost is. CPU/object is this
+// process's CPU time (client and server) per call, and cores is how many
+// CPUs that kept busy: well under GOMAXPROCS means the calls wait on
+// something serial (the store's single writer, its fsync).
+//
+// The million-profile load takes minutes and a 4 GB store file; -profiles
+// runs smaller. The store directory is removed at the end, on failure
+// and on Ctrl-C.
+//
+//	go run ./bench/profiles [-bench put|search|all] [-clients 8] [-duration 3s] [-rounds 3]
+//	                        [-profiles 1000000] [-client raw|sdk] [-dir DIR] [-cpuprofile FILE]
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cp "github.com/aws/aws-sdk-go-v2/service/customerprofiles"
+
+	"github.com/hotline-dev/hotline/internal/server"
+)
+
+const (
+	domain     = "bench"
+	objectType = "Customer"
+	// customerType keys a customer by account number (PROFILE and UNIQUE)
+	// and maps its phone number, which feeds the standard _phone key.
+	customerType = `{
+	  "Description": "bench customers", "AllowProfileCreation": true,
+	  "Fields": {
+	    "accountId": {"Source": "_source.accountId", "Target": "_profile.AccountNumber"},
+	    "firstName": {"Source": "_source.firstName", "Target": "_profile.FirstName"},
+	    "lastName":  {"Source": "_source.lastName", "Target": "_profile.LastName"},
+	    "email":     {"Source": "_source.email", "Target": "_profile.EmailAddress", "ContentType": "EMAIL_ADDRESS"},
+	    "phone":     {"Source": "_source.phone", "Target": "_profile.PhoneNumber", "ContentType": "PHONE_NUMBER"},
+	    "tier":      {"Source": "_source.tier", "Target": "_profile.Attributes.tier"}
+	  },
+	  "Keys": {"_account": [{"StandardIdentifiers": ["PROFILE", "UNIQUE"], "FieldNames": ["accountId"]}]}
+	}`
+)
+
+// cleanups run before the program exits, on failure or Ctrl-C too: a
+// million-profile store is gigabytes that must not be left behind.
+var (
+	cleanupMu sync.Mutex
+	cleanups  []func()
+)
+
+func atExit(f func()) {
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	cleanups = append(cleanups, f)
+}
+
+func runCleanups() {
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	cleanups = nil
+}
+
+func fatalf(format string, args ...any) {
+	runCleanups()
+	log.Fatalf(format, args...)
+}
+
+func fatal(err error) { fatalf("%v", err) }
+
+func main() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		runCleanups()
+		os.Exit(130)
+	}()
+	defer runCleanups()
+	which := flag.String("bench", "all", "put, search or all")
+	clients := flag.Int("clients", 8, "concurrent clients")
+	duration := flag.Duration("duration", 3*time.Second, "length of one measured round")
+	rounds := flag.Int("rounds", 3, "rounds per figure; medians are reported")
+	profiles := flag.Int("profiles", 1_000_000, "profiles loaded for the search benchmark")
+	loaders := flag.Int("loaders", 64, "concurrent in-process puts while loading")
+	clientKind := flag.String("client", "raw", "raw (signed net/http) or sdk (aws-sdk-go-v2) for the puts")
+	dir := flag.String("dir", os.TempDir(), "directory for the store (on the disk you want to measure)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured parts to this file")
+	flag.Parse()
+	*rounds = max(*rounds, 1)
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fatal(err)
+		}
+		atExit(pprof.StopCPUProfile)
+	}
+	fmt.Printf("Customer Profiles on loopback HTTP, durable writes, GOMAXPROCS=%d, store under %s\n", runtime.GOMAXPROCS(0), *dir)
+	if *which == "put" || *which == "all" {
+		benchPut(*dir, *clients, *duration, *rounds, *clientKind)
+	}
+	if *which == "search" || *which == "all" {
+		benchSearch(*dir, *profiles, *loaders, *clients, *duration, *rounds)
+	}
+}
+
+// bench is a server with the bench domain and type.
+type bench struct {
+	srv  *server.Server
+	base string
+	data string
+	stop func()
+}
+
+func start(parent string) *bench {
+	data, err := os.MkdirTemp(parent, "hotline-bench-profiles-")
+	if err != nil {
+		fatal(err)
+	}
+	atExit(func() { _ = os.RemoveAll(data) })
+	srv, err := server.New(context.Background(), server.Config{DataDir: data})
+	if err != nil {
+		fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	b := &bench{srv: srv, base: "http://" + ln.Addr().String(), data: data}
+	var once sync.Once
+	b.stop = func() {
+		once.Do(func() {
+			_ = srv.Shutdown(context.Background())
+			_ = os.RemoveAll(data)
+		})
+	}
+	atExit(b.stop)
+	c := sdkClient(b.base, 1)
+	ctx := context.Background()
+	if _, err := c.CreateDomain(ctx, &cp.CreateDomainInput{DomainName: aws.String(domain), DefaultExpirationDays: aws.Int32(365)}); err != nil {
+		fatal(err)
+	}
+	in := &cp.PutProfileObjectTypeInput{}
+	if err := json.Unmarshal([]byte(customerType), in); err != nil {
+		fatal(err)
+	}
+	in.DomainName, in.ObjectTypeName = aws.String(domain), aws.String(objectType)
+	if _, err := c.PutProfileObjectType(ctx, in); err != nil {
+		fatal(err)
+	}
+	return b
+}
+
+func sdkClient(base string, conns int) *cp.Client {
+	return cp.NewFromConfig(aws.Config{
+		Region: "us-east-1", BaseEndpoint: aws.String(base),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+		HTTPClient:  &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}},
+		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+	})
+}
+
+// customer is the object of customer i.
+func customer(i int) string {
+	return fmt.Sprintf(`{"accountId":"%010d","firstName":"First%d","lastName":"Last%d","email":"user%d@example.com","phone":"%s","tier":"%s"}`,
+		i, i, i, i, phone(i), []string{"gold", "silver", "bronze"}[i%3])
+}
+
+// phone is customer i's phone number, written as people write them.
+func phone(i int) string {
+	return fmt.Sprintf("+1 (%03d) %03d-%04d", 200+i/10_000_000, i/10_000%1000, i%10_000)
+}
+
+// searchPhone is the same number as a caller's E.164 address.
+func searchPhone(i int) string {
+	return fmt.Sprintf("+1%03d%03d%04d", 200+i/10_000_000, i/10_000%1000, i%10_000)
+}
+
+// signer signs requests for the profile service with the development pair.
+type signer struct {
+	v4    *v4.Signer
+	creds aws.Credentials
+}
+
+func newSigner() *signer {
+	return &signer{v4: v4.NewSigner(), creds: aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}}
+}
+
+func (s *signer) request(method, u string, body []byte) *http.Request {
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
+	if err != nil {
+		fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	sum := sha256.Sum256(body)
+	if err := s.v4.SignHTTP(context.Background(), s.creds, req, hex.EncodeToString(sum[:]), "profile", "us-east-1", time.Now()); err != nil {
+		fatal(err)
+	}
+	return req
+}
+
+func putBody(object string) []byte {
+	b, _ := json.Marshal(map[string]string{"ObjectTypeName": objectType, "Object": object})
+	return b
+}
+
+func putURL(base string) string { return base + "/domains/" + domain + "/profiles/objects" }
+
+// caller sends one kind of request; next gives each call its argument.
+type caller func(i int) error
+
+func rawCaller(base string, conns int, method string, target func(i int) (string, []byte)) caller {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
+	s := newSigner()
+	return func(i int) error {
+		u, body := target(i)
+		resp, err := hc.Do(s.request(method, u, body))
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("HTTP %d %s", resp.StatusCode, bytes.TrimSpace(b))
+		}
+		return nil
+	}
+}
+
+type result struct {
+	rate     float64
+	p50, p99 time.Duration
+	cpu      time.Duration // process CPU time (client and server) per call
+}
+
+// cores is how many CPUs the calls kept busy on average.
+func (r result) cores() float64 { return r.rate * r.cpu.Seconds() }
+
+// cpuTime is the CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// load runs clients goroutines calling call with fresh arguments from next
+// for d, and returns calls per second and latency percentiles.
+func load(clients int, d time.Duration, next func() int, call caller) result {
+	var (
+		mu   sync.Mutex
+		lats []time.Duration
+		wg   sync.WaitGroup
+	)
+	cpu0 := cpuTime()
+	begin := time.Now()
+	deadline := begin.Add(d)
+	for range clients {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				if err := call(next()); err != nil {
+					fatal(err)
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lats = append(lats, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	cpu := cpuTime() - cpu0
+	slices.Sort(lats)
+	return result{rate: float64(len(lats)) / elapsed.Seconds(), p50: pct(lats, 50), p99: pct(lats, 99),
+		cpu: (cpu / time.Duration(max(len(lats), 1))).Round(time.Microsecond)}
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)*p/100, len(sorted)-1)].Round(time.Microsecond)
+}
+
+// median returns the round with the median rate.
+func median(rounds int, f func() result) (result, []float64) {
+	rs := make([]result, rounds)
+	rates := make([]float64, rounds)
+	for i := range rs {
+		rs[i] = f()
+		rates[i] = rs[i].rate
+	}
+	slices.SortFunc(rs, func(a, b result) int {
+		switch {
+		case a.rate < b.rate:
+			return -1
+		case a.rate > b.rate:
+			return 1
+		}
+		return 0
+	})
+	return rs[rounds/2], rates
+}
+
+func rates(rs []float64) string {
+	var b bytes.Buffer
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%.0f", r)
+	}
+	return b.String()
+}
+
+func benchPut(dir string, clients int, d time.Duration, rounds int, kind string) {
+	b := start(dir)
+	defer b.stop()
+	var seq atomic.Int64
+	var call caller
+	switch kind {
+	case "raw":
+		call = rawCaller(b.base, clients, http.MethodPut, func(i int) (string, []byte) {
+			return putURL(b.base), putBody(customer(i))
+		})
+	case "sdk":
+		c := sdkClient(b.base, clients)
+		call = func(i int) error {
+			_, err := c.PutProfileObject(context.Background(), &cp.PutProfileObjectInput{
+				DomainName: aws.String(domain), ObjectTypeName: aws.String(objectType), Object: aws.String(customer(i)),
+			})
+			return err
+		}
+	default:
+		fatalf("-client %s: use raw or sdk", kind)
+	}
+	fmt.Printf("\nPutProfileObject, %d clients (%s client), %s x %d rounds (medians)\n", clients, kind, d, rounds)
+	fmt.Printf("%-34s %12s %10s %10s %10s %6s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "rounds objects/s")
+	fresh := func() int { return int(seq.Add(1)) }
+	r, rs := median(rounds, func() result { return load(clients, d, fresh, call) })
+	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f   %s\n", "new customer (creates a profile)", r.rate, r.p50, r.p99, r.cpu, r.cores(), rates(rs))
+	created := int(seq.Load())
+	again := func() int { return rand.IntN(created) + 1 }
+	r, rs = median(rounds, func() result { return load(clients, d, again, call) })
+	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f   %s\n", "existing customer (replaces)", r.rate, r.p50, r.p99, r.cpu, r.cores(), rates(rs))
+}
+
+func benchSearch(dir string, n, loaders, clients int, d time.Duration, rounds int) {
+	b := start(dir)
+	defer b.stop()
+
+	// In process through the handler: see the command's comment.
+	fmt.Printf("\nSearchProfiles by _phone, %d profiles\n", n)
+	h := b.srv.Handler()
+	var next atomic.Int64
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	for range loaders {
+		wg.Go(func() {
+			s := newSigner()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, s.request(http.MethodPut, putURL("http://bench"), putBody(customer(i))))
+				if rec.Code != http.StatusOK {
+					fatalf("loading customer %d: HTTP %d %s", i, rec.Code, rec.Body)
+				}
+				if i > 0 && i%100_000 == 0 {
+					fmt.Printf("  %d loaded, %.0f/s\n", i, float64(i)/time.Since(t0).Seconds())
+				}
+			}
+		})
+	}
+	wg.Wait()
+	loadTime := time.Since(t0)
+	fi, err := os.Stat(filepath.Join(b.data, "hotline.db"))
+	if err != nil {
+		fatal(err)
+	}
+	fmt.Printf("load: %s (%.0f profiles/s, in process, %d concurrent puts)\n", loadTime.Round(time.Second), float64(n)/loadTime.Seconds(), loaders)
+	fmt.Printf("store: %.1f MB, %.0f bytes per profile (the whole bbolt file, free pages included)\n",
+		float64(fi.Size())/(1<<20), float64(fi.Size())/float64(n))
+
+	searchURL := b.base + "/domains/" + domain + "/profiles/search"
+	call := rawCaller(b.base, clients, http.MethodPost, func(i int) (string, []byte) {
+		body, _ := json.Marshal(map[string]any{"KeyName": "_phone", "Values": []string{searchPhone(i)}})
+		return searchURL, body
+	})
+	verify(searchURL, 0)
+	verify(searchURL, n-1)
+	random := func() int { return rand.IntN(n) }
+	fmt.Printf("%-34s %12s %10s %10s %10s   %s\n", "", "searches/s", "p50", "p99", "CPU/search", "rounds searches/s")
+	for _, c := range []int{1, clients} {
+		r, rs := median(rounds, func() result { return load(c, d, random, call) })
+		fmt.Printf("%-34s %12.0f %10s %10s %10s   %s\n", fmt.Sprintf("%d client(s)", c), r.rate, r.p50, r.p99, r.cpu, rates(rs))
+	}
+}
+
+// verify checks that a search finds exactly customer i.
+func verify(searchURL string, i int) {
+	body, _ := json.Marshal(map[string]any{"KeyName": "_phone", "Values": []string{searchPhone(i)}})
+	resp, err := http.DefaultClient.Do(newSigner().request(http.MethodPost, searchURL, body))
+	if err != nil {
+		fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		fatalf("SearchProfiles: HTTP %d %s", resp.StatusCode, raw)
+	}
+	var out struct {
+		Items []struct{ AccountNumber string }
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		fatal(err)
+	}
+	if len(out.Items) != 1 || out.Items[0].AccountNumber != fmt.Sprintf("%010d", i) {
+		fatalf("searching %s found %+v, want account %010d", searchPhone(i), out.Items, i)
+	}
+}
