@@ -17,6 +17,8 @@ Usage:
                                                check flows as CreateContactFlow does, plus static checks
   hotline call NUMBER [--press KEYS]... [--at TIME] [--json]
                                                place a simulated call and show what happened
+  hotline contacts watch [--instance ID] [--types T,...] [--from SEQ] [--json]
+                                               follow contact events as they happen
   hotline config put|get|delete|list|import|export|check ...
                                                edit the configuration table data-driven flows read
   hotline deploy TEMPLATE [--param K=V] [--function ID=BINDING] [--dry-run] ...
@@ -41,6 +43,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "call":
 		err = callCmd(os.Args[2:])
+	case "contacts":
+		err = contactsCmd(os.Args[2:])
 	case "config":
 		err = configCmd(os.Args[2:])
 	case "deploy":

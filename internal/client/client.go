@@ -88,24 +88,16 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 			return err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.Endpoint+path, bytes.NewReader(payload))
+	req, err := c.request(ctx, method, path, payload)
 	if err != nil {
 		return err
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	creds, err := c.creds.Retrieve(ctx)
+	resp, err := c.send(c.http, req, payload)
 	if err != nil {
 		return err
-	}
-	sum := sha256.Sum256(payload)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), SigningService, c.region, time.Now()); err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach Hotline at %s (start it with `hotline serve`, or set --endpoint / HOTLINE_ENDPOINT): %w", c.Endpoint, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -113,18 +105,70 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		e := &Error{Status: resp.StatusCode, Code: resp.Header.Get("X-Amzn-ErrorType")}
-		var m struct{ Message string }
-		if json.Unmarshal(body, &m) == nil {
-			e.Message = m.Message
-		}
-		if e.Message == "" {
-			e.Message = strings.TrimSpace(string(body))
-		}
-		return e
+		return errorOf(resp, body)
 	}
 	if out != nil && len(body) > 0 {
 		return json.Unmarshal(body, out)
 	}
 	return nil
+}
+
+// Stream sends a signed GET whose answer lasts (a server-sent event
+// stream) and returns the open response once its headers are in; the
+// caller reads and closes its body, and ends it by cancelling ctx. An
+// error answer is returned as *Error.
+func (c *Client) Stream(ctx context.Context, path string, header http.Header) (*http.Response, error) {
+	req, err := c.request(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	// No overall timeout: the answer is as long as the caller wants it.
+	resp, err := c.send(&http.Client{Transport: c.http.Transport}, req, nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return nil, errorOf(resp, body)
+	}
+	return resp, nil
+}
+
+func (c *Client) request(ctx context.Context, method, path string, payload []byte) (*http.Request, error) {
+	return http.NewRequestWithContext(ctx, method, c.Endpoint+path, bytes.NewReader(payload))
+}
+
+// send signs req (whose body is payload) and sends it with hc.
+func (c *Client) send(hc *http.Client, req *http.Request, payload []byte) (*http.Response, error) {
+	ctx := req.Context()
+	creds, err := c.creds.Retrieve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(payload)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), SigningService, c.region, time.Now()); err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach Hotline at %s (start it with `hotline serve`, or set --endpoint / HOTLINE_ENDPOINT): %w", c.Endpoint, err)
+	}
+	return resp, nil
+}
+
+// errorOf reads an error answer in the AWS shape.
+func errorOf(resp *http.Response, body []byte) *Error {
+	e := &Error{Status: resp.StatusCode, Code: resp.Header.Get("X-Amzn-ErrorType")}
+	var m struct{ Message string }
+	if json.Unmarshal(body, &m) == nil {
+		e.Message = m.Message
+	}
+	if e.Message == "" {
+		e.Message = strings.TrimSpace(string(body))
+	}
+	return e
 }

@@ -122,7 +122,7 @@ func (s *Service) updateContactAttributes(ctx context.Context, in *api.UpdateCon
 		return nil, err
 	}
 	live := false
-	err = s.Update(ctx, inst, in.InitialContactId, func(r *Record) error {
+	err = s.update(ctx, inst, in.InitialContactId, func(r *Record) error {
 		merged := attributes(r.Attributes)
 		maps.Copy(merged, in.Attributes)
 		if err := s.checkAttributeSize(merged); err != nil {
@@ -137,7 +137,7 @@ func (s *Service) updateContactAttributes(ctx context.Context, in *api.UpdateCon
 		}
 		r.Attributes, live = merged, !r.Ended()
 		return nil
-	})
+	}, true)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,10 @@
 // Package contacts owns contacts as durable records: the engine state a
 // live contact is parked in, the contact record Amazon Connect would keep
 // (ids, channel, initiation method, timestamps, queue, attributes,
-// recording, disconnect reason), the report that explains the call, and the
-// Connect contact APIs that read and change them.
+// recording, disconnect reason), the report that explains the call, the
+// Connect contact APIs that read and change them, and the contact events
+// (Amazon Connect's, EventBridge-shaped) that their changes emit, kept in
+// an outbox written in the same transaction as the change.
 package contacts
 
 import (

@@ -108,10 +108,15 @@ type Service struct {
 	clock clock.Clock
 	log   *slog.Logger
 	flows *FlowCache
+	// events is db, announcing the contact events it commits.
+	events *EventStore
 }
 
 // New returns the contact service. db may be nil for a service that only
-// registers its operations (the compatibility report).
+// registers its operations (the compatibility report). Contact events
+// written by a channel in a transaction of its own (PutIn, UpdateIn) are
+// announced to EventsChanged only when that transaction runs on the
+// EventStore db is, or is wrapped in: pass the channel the same one.
 func New(cfg Config, db store.Store, clk clock.Clock, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -125,7 +130,17 @@ func New(cfg Config, db store.Store, clk clock.Clock, log *slog.Logger) *Service
 	if cfg.FlowCacheSize <= 0 {
 		cfg.FlowCacheSize = DefaultFlowCacheSize
 	}
-	return &Service{cfg: cfg, db: db, clock: clk, log: log, flows: NewFlowCache(cfg.FlowCacheSize)}
+	s := &Service{cfg: cfg, db: db, clock: clk, log: log, flows: NewFlowCache(cfg.FlowCacheSize)}
+	if db != nil {
+		// The server passes the EventStore every service writes through;
+		// a store of the caller's own announces this service's commits.
+		ev, ok := db.(*EventStore)
+		if !ok {
+			ev = NewEventStore(db)
+		}
+		s.db, s.events = ev, ev
+	}
+	return s
 }
 
 // NewContactID returns a new contact id: a lowercase UUID, as Connect's are.
@@ -176,7 +191,12 @@ func (s *Service) Get(ctx context.Context, instanceID, contactID string) (*Recor
 // more than once (the store retries a commit group) and must only change
 // the record; it may not change the record's instance or contact id.
 func (s *Service) Update(ctx context.Context, instanceID, contactID string, fn func(*Record) error) error {
-	return s.db.Update(ctx, func(tx store.RwTx) error { return s.UpdateIn(tx, instanceID, contactID, fn) })
+	return s.update(ctx, instanceID, contactID, fn, false)
+}
+
+// update is Update; attributesByRequest is updateIn's.
+func (s *Service) update(ctx context.Context, instanceID, contactID string, fn func(*Record) error, attributesByRequest bool) error {
+	return s.db.Update(ctx, func(tx store.RwTx) error { return s.updateIn(tx, instanceID, contactID, fn, attributesByRequest) })
 }
 
 // load reads a record; an unknown one is ResourceNotFoundException.

@@ -21,6 +21,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/clock"
 	"github.com/hotline-dev/hotline/internal/connect"
 	"github.com/hotline-dev/hotline/internal/contacts"
+	"github.com/hotline-dev/hotline/internal/contacts/events"
 	"github.com/hotline-dev/hotline/internal/deploy/stacks"
 	"github.com/hotline-dev/hotline/internal/edge"
 	"github.com/hotline-dev/hotline/internal/flow/interp"
@@ -49,6 +50,8 @@ type Config struct {
 	Throttle map[string]throttle.Limit
 	// Outbound sets outbound calling: quota, allow-list, number plan.
 	Outbound outbound.Settings
+	// Events tunes the delivery of contact events to webhooks.
+	Events events.Settings
 }
 
 // DefaultThrottle returns the rate limits Hotline applies unless told
@@ -90,6 +93,7 @@ type Server struct {
 	// directory was new.
 	FirstStart bool
 	outbound   *outbound.Service
+	events     *events.Service
 	mu         sync.Mutex // guards http: Serve and Shutdown may race
 	http       *http.Server
 }
@@ -112,10 +116,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if len(creds) == 0 {
 		creds = map[string]string{"test": "test"}
 	}
-	db, err := bolt.Open(filepath.Join(cfg.DataDir, "hotline.db"))
+	raw, err := bolt.Open(filepath.Join(cfg.DataDir, "hotline.db"))
 	if err != nil {
 		return nil, err
 	}
+	// Every service that changes a contact writes its events in its own
+	// transaction; the store announces them to their readers once committed.
+	db := contacts.NewEventStore(raw)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.Throttle == nil {
@@ -203,7 +210,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for pattern, h := range ob.Routes() {
 		e.HandleInternal(pattern, h, true)
 	}
-	return &Server{cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, DefaultInstanceID: id, FirstStart: created, outbound: ob,
+	ev := events.New(events.Config{Contacts: cts, Connect: conn, DefaultInstanceID: id, Settings: cfg.Events}, db, cfg.Clock, cfg.Logger)
+	for pattern, h := range ev.Routes() {
+		e.HandleInternal(pattern, h, true)
+	}
+	ev.Start()
+	return &Server{events: ev, cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, DefaultInstanceID: id, FirstStart: created, outbound: ob,
 		FlowConfig: fc, LookupARN: lookupARN, unregisterLookup: unregisterLookup}, nil
 }
 
@@ -227,6 +239,7 @@ func (s *Server) Serve(ln net.Listener) error {
 // the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
+	s.events.Close() // its streams would hold the HTTP shutdown; its dispatcher writes to the store
 	s.mu.Lock()
 	hs := s.http
 	s.mu.Unlock()
