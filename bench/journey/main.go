@@ -13,7 +13,8 @@
 //   - in process: voice.Simulator.Run from one goroutine per CPU, over the
 //     running server's services (number routing, the Lambda invoker with its
 //     allow-list, the built-in lookup function reading the configuration
-//     table in the store), with the instance's flows, queues and hours kept
+//     table in the store; the last two through the services' read caches,
+//     as in the server), with the instance's flows, queues and hours kept
 //     in memory and an in-memory recorder: the contact's state encoded at
 //     every wait (the simulator's default, the headline), then only at the
 //     end (PersistEnd); then with the server's own Env and recorder (flows

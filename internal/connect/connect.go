@@ -12,6 +12,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/awsmodel"
 	"github.com/hotline-dev/hotline/internal/clock"
 	"github.com/hotline-dev/hotline/internal/edge"
+	"github.com/hotline-dev/hotline/internal/readcache"
 	"github.com/hotline-dev/hotline/internal/store"
 )
 
@@ -29,7 +30,22 @@ type Service struct {
 	db    store.Store
 	clock clock.Clock
 	log   *slog.Logger
+
+	// What a flow's function invocations read at every call, cached: the
+	// answers of LambdaAllowed and the ARNs ResolveARNs gives names. They
+	// change only by this service's writes, all of which go through update,
+	// which invalidates both.
+	allowed *readcache.Cache[allowKey, bool]
+	arns    *readcache.Cache[refKey, string]
 }
+
+// allowKey is a LambdaAllowed question: an instance reference and a
+// function ARN.
+type allowKey struct{ instance, function string }
+
+// refKey is a reference to a queue or flow (a name, id or ARN) in an
+// instance.
+type refKey struct{ instance, arnType, ref string }
 
 // New returns the Connect service.
 func New(cfg Config, db store.Store, clk clock.Clock, log *slog.Logger) *Service {
@@ -37,7 +53,8 @@ func New(cfg Config, db store.Store, clk clock.Clock, log *slog.Logger) *Service
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg.Quotas = cfg.Quotas.withDefaults()
-	return &Service{cfg: cfg, db: db, clock: clk, log: log}
+	return &Service{cfg: cfg, db: db, clock: clk, log: log,
+		allowed: readcache.New[allowKey, bool](0), arns: readcache.New[refKey, string](0)}
 }
 
 // API returns the edge service carrying every Connect operation Hotline
@@ -84,8 +101,18 @@ func (s *Service) view(ctx context.Context, fn func(tx store.Tx) error) error {
 	return s.db.View(ctx, fn)
 }
 
+// update is the service's only write path. Any write may change what the
+// caches hold (an association, a queue's name, a deleted instance), and
+// writes are rare next to calls, so every one invalidates them all once its
+// transaction is over, whatever its outcome.
 func (s *Service) update(ctx context.Context, fn func(tx store.RwTx) error) error {
+	defer s.invalidate()
 	return s.db.Update(ctx, fn)
+}
+
+func (s *Service) invalidate() {
+	s.allowed.Invalidate()
+	s.arns.Invalidate()
 }
 
 func apiErr(code, format string, args ...any) error { return apierr.New(code, format, args...) }

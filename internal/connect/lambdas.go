@@ -106,16 +106,19 @@ func (s *Service) disassociateLambda(ctx context.Context, in *api.DisassociateLa
 
 // LambdaAllowed reports whether an instance's flows may invoke a function:
 // whether it is on the instance's allow-list. An unknown instance is a
-// ResourceNotFoundException.
+// ResourceNotFoundException. Answers are cached (every invocation asks)
+// until the service's next write; errors are not.
 func (s *Service) LambdaAllowed(ctx context.Context, instanceID, functionARN string) (bool, error) {
-	var ok bool
-	err := s.view(ctx, func(tx store.Tx) error {
-		instID, err := s.instanceID(tx, instanceID)
-		if err != nil {
+	return s.allowed.Load(allowKey{instanceID, functionARN}, func() (bool, error) {
+		var ok bool
+		err := s.view(ctx, func(tx store.Tx) error {
+			instID, err := s.instanceID(tx, instanceID)
+			if err != nil {
+				return err
+			}
+			ok, err = exists(tx, lambdaKey(instID, functionARN))
 			return err
-		}
-		ok, err = exists(tx, lambdaKey(instID, functionARN))
-		return err
+		})
+		return ok, err
 	})
-	return ok, err
 }

@@ -34,26 +34,35 @@ type ARNResolver interface {
 // the JSON (quotes off, escapes in).
 type pair struct{ k, v []byte }
 
-// withARNs returns raw, an item's stored JSON, with the ARNs of the queues
-// and flows it names added (see ARNSuffix). It runs at every lookup, so it
-// reads the item in place rather than decoding it: only items whose type has
-// destinations are read, and only destination values are unescaped.
-func (s *Service) withARNs(ctx context.Context, inst, resourceType string, raw []byte) ([]byte, error) {
-	ar, ok := s.res.(ARNResolver)
-	if !ok {
-		return raw, nil
+// lookupItem is an item as the lookup function answers it: its stored JSON
+// and the queues and flows it names, each with the attribute the ARN goes
+// beside, read out once when the item is read (prepareLookup) and cached
+// with it until the item changes.
+type lookupItem struct {
+	raw                []byte // never modified: shared by the lookups
+	queueAttrs, queues []string
+	flowAttrs, flows   []string
+}
+
+// prepareLookup reads out the destinations of raw, an item's stored JSON,
+// for withARNs. It reads the item in place rather than decoding it, and
+// only when there is something to resolve: items whose type has
+// destinations, with a Resolver that gives ARNs.
+func (s *Service) prepareLookup(resourceType string, raw []byte) (*lookupItem, error) {
+	it := &lookupItem{raw: raw}
+	if _, ok := s.res.(ARNResolver); !ok {
+		return it, nil
 	}
 	switch resourceType {
 	case TypeDeliveryID, TypeSteeringMenu, TypeQueue:
 	default:
-		return raw, nil
+		return it, nil
 	}
 	var buf [48]pair
 	pairs, err := itemPairs(raw, buf[:0])
 	if err != nil {
 		return nil, err
 	}
-	var queueAttrs, flowAttrs, queues, flows []string
 	add := func(typ, attr string, value []byte) error {
 		v, err := unquote(value)
 		if err != nil || v == "" {
@@ -61,9 +70,9 @@ func (s *Service) withARNs(ctx context.Context, inst, resourceType string, raw [
 		}
 		switch typ {
 		case ActionQueue:
-			queueAttrs, queues = append(queueAttrs, attr), append(queues, v)
+			it.queueAttrs, it.queues = append(it.queueAttrs, attr), append(it.queues, v)
 		case ActionFlow:
-			flowAttrs, flows = append(flowAttrs, attr), append(flows, v)
+			it.flowAttrs, it.flows = append(it.flowAttrs, attr), append(it.flows, v)
 		}
 		return nil
 	}
@@ -86,17 +95,36 @@ func (s *Service) withARNs(ctx context.Context, inst, resourceType string, raw [
 			return nil, err
 		}
 	}
-	if len(queues)+len(flows) == 0 {
-		return raw, nil
+	return it, nil
+}
+
+// withARNs returns the item's stored JSON with the ARNs of the queues and
+// flows it names added (see ARNSuffix), in a new slice: the lookup's answer.
+// The names are resolved at every lookup, so that a queue renamed or
+// recreated is followed at once (the Resolver may cache them).
+func (s *Service) withARNs(ctx context.Context, inst, resourceType string, it *lookupItem) ([]byte, error) {
+	if len(it.queues)+len(it.flows) == 0 {
+		return bytes.Clone(it.raw), nil
 	}
-	queueARNs, flowARNs, err := ar.ResolveARNs(ctx, inst, queues, flows)
+	queueARNs, flowARNs, err := s.res.(ARNResolver).ResolveARNs(ctx, inst, it.queues, it.flows)
 	if err != nil {
-		return nil, fmt.Errorf("resolving the queues %q and flows %q of %s: %w", queues, flows, resourceType, err)
+		return nil, fmt.Errorf("resolving the queues %q and flows %q of %s: %w", it.queues, it.flows, resourceType, err)
 	}
-	body := bytes.TrimRight(raw, " \t\r\n")
-	out := make([]byte, 0, len(body)+(len(queues)+len(flows))*160)
+	added := [...]struct{ attrs, arns []string }{{it.queueAttrs, queueARNs}, {it.flowAttrs, flowARNs}}
+	body := bytes.TrimRight(it.raw, " \t\r\n")
+	// The answer's size when nothing needs escaping, so that it is
+	// allocated once.
+	size := len(body)
+	for _, r := range added {
+		for i, arn := range r.arns {
+			if arn != "" {
+				size += len(`,"":""`) + len(r.attrs[i]) + len(ARNSuffix) + len(arn)
+			}
+		}
+	}
+	out := make([]byte, 0, size)
 	out = append(out, body[:len(body)-1]...)
-	for _, r := range []struct{ attrs, arns []string }{{queueAttrs, queueARNs}, {flowAttrs, flowARNs}} {
+	for _, r := range added {
 		for i, arn := range r.arns {
 			if arn == "" {
 				continue

@@ -164,7 +164,7 @@ func dispatch(ctx context.Context, event []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	item, err := s.raw(ctx, inst, pk, rt)
+	item, err := s.lookup(ctx, inst, pk, rt)
 	if err != nil {
 		return nil, err
 	}
@@ -178,13 +178,15 @@ func dispatch(ctx context.Context, event []byte) ([]byte, error) {
 // owner finds the Service holding an instance's table.
 func owner(ctx context.Context, inst string) (*Service, error) {
 	registry.mu.RLock()
+	if len(registry.services) == 1 {
+		s := registry.services[0]
+		registry.mu.RUnlock()
+		return s, nil // the server's own: no need to ask
+	}
 	services := slices.Clone(registry.services)
 	registry.mu.RUnlock()
-	switch len(services) {
-	case 0:
+	if len(services) == 0 {
 		return nil, errors.New("no configuration table is being served")
-	case 1:
-		return services[0], nil // the server's own: no need to ask
 	}
 	var errs []error
 	for _, s := range services {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/pagetoken"
+	"github.com/hotline-dev/hotline/internal/readcache"
 	"github.com/hotline-dev/hotline/internal/store"
 )
 
@@ -112,7 +113,15 @@ type Service struct {
 	db  store.Store
 	res Resolver
 	log *slog.Logger
+
+	// items caches the lookup function's reads (nil: no such item), since
+	// every call looks items up several times. Items change only through
+	// Import (and Put), Delete and DropInstance, which invalidate it.
+	items *readcache.Cache[lookupKey, *lookupItem]
 }
+
+// lookupKey names an item of an instance's table.
+type lookupKey struct{ inst, pk, rt string }
 
 // New returns a Service keeping its items in db and resolving queues, flows
 // and instances with res, which is required.
@@ -123,7 +132,7 @@ func New(db store.Store, res Resolver, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, res: res, log: log}
+	return &Service{db: db, res: res, log: log, items: readcache.New[lookupKey, *lookupItem](0)}
 }
 
 // Key layout. Items sort by Primary_Key, then Resource_Type; NUL cannot
@@ -211,20 +220,25 @@ func (s *Service) Get(ctx context.Context, instance, pk, rt string) (Item, error
 	return it, err
 }
 
-// raw returns the stored JSON of an item, copied; nil when there is none.
-// It is the lookup function's path, so it neither resolves the instance nor
-// decodes the item.
-func (s *Service) raw(ctx context.Context, inst, pk, rt string) ([]byte, error) {
-	var out []byte
-	err := s.db.View(ctx, func(tx store.Tx) error {
-		v, err := tx.Get(itemKey(inst, pk, rt))
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
+// lookup returns an item as the lookup function answers it, from the cache
+// or else the store; nil when there is none. It is the lookup function's
+// path, so it neither resolves the instance nor decodes the item.
+func (s *Service) lookup(ctx context.Context, inst, pk, rt string) (*lookupItem, error) {
+	return s.items.Load(lookupKey{inst, pk, rt}, func() (*lookupItem, error) {
+		var raw []byte
+		err := s.db.View(ctx, func(tx store.Tx) error {
+			v, err := tx.Get(itemKey(inst, pk, rt))
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			raw = append([]byte(nil), v...)
+			return err
+		})
+		if err != nil || raw == nil {
+			return nil, err
 		}
-		out = append([]byte(nil), v...)
-		return err
+		return s.prepareLookup(rt, raw)
 	})
-	return out, err
 }
 
 // Result is what a write reports besides success: the problems Check found
@@ -290,6 +304,7 @@ func (s *Service) Import(ctx context.Context, instance string, items []Item, for
 			}
 		}
 	}
+	defer s.items.Invalidate()
 	err = s.db.Update(ctx, func(tx store.RwTx) error {
 		for _, key := range needed {
 			if _, err := tx.Get(key); errors.Is(err, store.ErrNotFound) {
@@ -338,6 +353,7 @@ func (s *Service) Delete(ctx context.Context, instance, pk, rt string, force boo
 	if err != nil {
 		return err
 	}
+	defer s.items.Invalidate()
 	return s.db.Update(ctx, func(tx store.RwTx) error {
 		key := itemKey(inst, pk, rt)
 		if _, err := tx.Get(key); errors.Is(err, store.ErrNotFound) {
@@ -472,6 +488,7 @@ func (s *Service) DropInstance(ctx context.Context, instanceID string) error {
 	if instanceID == "" || strings.Contains(instanceID, "/") {
 		return invalidParam("DropInstance needs an instance id")
 	}
+	defer s.items.Invalidate()
 	return s.db.Update(ctx, func(tx store.RwTx) error {
 		prefix := []byte(instancePrefix(instanceID))
 		var keys [][]byte

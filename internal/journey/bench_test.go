@@ -94,3 +94,59 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// recordingInvoker passes invocations on and keeps them.
+type recordingInvoker struct {
+	next  voice.Invoker
+	mu    sync.Mutex
+	calls []invocation
+}
+
+type invocation struct {
+	instanceID, functionARN string
+	event                   []byte
+}
+
+func (r *recordingInvoker) Invoke(ctx context.Context, instanceID, functionARN string, event []byte, limit time.Duration) ([]byte, error) {
+	r.mu.Lock()
+	r.calls = append(r.calls, invocation{instanceID, functionARN, append([]byte(nil), event...)})
+	r.mu.Unlock()
+	return r.next.Invoke(ctx, instanceID, functionARN, event, limit)
+}
+
+// BenchmarkDemoLookups replays the four lookups of the demo journey (the
+// events its flows sent) through the server's function invoker: the
+// allow-list check, the binding, the built-in lookup reading the item and
+// resolving its names to ARNs. One op is the four lookups of one journey.
+//
+//	go test -run X -bench DemoLookups -cpu 1 ./internal/journey
+func BenchmarkDemoLookups(b *testing.B) {
+	ts := testserver.Start(b, server.Config{})
+	ctx := context.Background()
+	if _, err := journey.SetupDemo(ctx, ts.Connect(), ts.FlowConfig, ts.DefaultInstanceID, ts.LookupARN); err != nil {
+		b.Fatal(err)
+	}
+	invoker := &lambda.Invoker{Functions: ts.Functions, Allowed: ts.Server.Connect.LambdaAllowed}
+	rec := &recordingInvoker{next: invoker}
+	sim := voice.New(voice.Config{Route: ts.Server.Connect.NumberRoute,
+		Env:     func(id string) interp.Env { return &benchEnv{Env: ts.Contacts.Env(id, nil)} },
+		Invoker: rec, Recorder: nopRecorder{}})
+	call := &voice.Call{To: journey.DemoNumber, At: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC),
+		Script: voice.Script{Presses: []string{"1", "1"}, QueueTime: voice.Duration(time.Second)}}
+	if _, err := sim.Run(ctx, call); err != nil {
+		b.Fatal(err)
+	}
+	if len(rec.calls) != 4 {
+		b.Fatalf("the journey made %d invocations, want the 4 lookups", len(rec.calls))
+	}
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		for _, c := range rec.calls {
+			if _, err := invoker.Invoke(ctx, c.instanceID, c.functionARN, c.event, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}

@@ -762,3 +762,51 @@ func TestDemoCallOverHTTP(t *testing.T) {
 		t.Errorf("call %s: outcome %+v", out.InstanceID, o)
 	}
 }
+
+// TestCallsFollowChanges: what the lookup reads is cached between calls,
+// so a change to any of it (a queue's name, the instance's allow-list, the
+// function's binding) must show on the very next call.
+func TestCallsFollowChanges(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	const notInService = "Sorry, the number you have called is not in service. Goodbye."
+	online := voice.Script{Presses: []string{"1", "1"}, QueueTime: voice.Duration(time.Second)}
+	inst := aws.String(r.demo.InstanceID)
+	r.wantQueued(t, r.call(t, journey.DemoNumber, open, online), "HarbourBikes_Sales_Online")
+
+	// The sales menu names the queue: renamed, the name leads nowhere and
+	// the call fails over to the number's default queue; renamed back, it
+	// leads there again.
+	rename := func(name string) {
+		t.Helper()
+		if _, err := r.api.UpdateQueueName(ctx, &connect.UpdateQueueNameInput{InstanceId: inst,
+			QueueId: aws.String(r.demo.Queues["HarbourBikes_Sales_Online"]), Name: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rename("HarbourBikes_Sales_Web")
+	r.wantQueued(t, r.call(t, journey.DemoNumber, open, online), "HarbourBikes_Default")
+	rename("HarbourBikes_Sales_Online")
+	r.wantQueued(t, r.call(t, journey.DemoNumber, open, online), "HarbourBikes_Sales_Online")
+
+	// Off the allow-list, the lookup fails: the number is not in service.
+	lookup := aws.String(r.ts.LookupARN)
+	if _, err := r.api.DisassociateLambdaFunction(ctx, &connect.DisassociateLambdaFunctionInput{InstanceId: inst, FunctionArn: lookup}); err != nil {
+		t.Fatal(err)
+	}
+	wantHeard(t, r.call(t, journey.DemoNumber, open, online), notInService)
+	if _, err := r.api.AssociateLambdaFunction(ctx, &connect.AssociateLambdaFunctionInput{InstanceId: inst, FunctionArn: lookup}); err != nil {
+		t.Fatal(err)
+	}
+	r.wantQueued(t, r.call(t, journey.DemoNumber, open, online), "HarbourBikes_Sales_Online")
+
+	// Without its binding, likewise.
+	if err := r.ts.Functions.Delete(ctx, r.ts.LookupARN); err != nil {
+		t.Fatal(err)
+	}
+	wantHeard(t, r.call(t, journey.DemoNumber, open, online), notInService)
+	if _, err := r.ts.FlowConfig.EnsureBinding(ctx, r.ts.Functions, "us-east-1", "000000000000"); err != nil {
+		t.Fatal(err)
+	}
+	r.wantQueued(t, r.call(t, journey.DemoNumber, open, online), "HarbourBikes_Sales_Online")
+}

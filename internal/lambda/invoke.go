@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -47,14 +47,14 @@ func (s *Service) TestInvoke(ctx context.Context, functionARN string, event []by
 }
 
 func (s *Service) call(ctx context.Context, arn string, event []byte, timeout time.Duration) ([]byte, error) {
-	p, ok := parseARN(arn)
+	r, ok, err := s.resolve(ctx, arn)
 	if !ok {
 		return nil, failure(ErrNoBinding, arn, nil, "not a Lambda function ARN")
 	}
-	b, err := s.resolve(ctx, arn, p)
 	if err != nil {
 		return nil, failure(ErrInvocation, arn, err, "reading its binding: %v", err)
 	}
+	p, b := r.p, r.b
 	if b == nil {
 		return nil, failure(ErrNoBinding, arn, nil, "bind it with `hotline functions put %s --builtin NAME | --http URL | --command 'ARGV'`", arn)
 	}
@@ -88,7 +88,11 @@ func (s *Service) call(ctx context.Context, arn string, event []byte, timeout ti
 	} else {
 		resp, err = s.checkResponse(arn, resp)
 	}
-	s.log.Debug("function invoked", "functionArn", arn, "kind", b.Kind, "took", time.Since(start), "err", err)
+	// Checked first: the arguments would cost allocations at every
+	// invocation even with debug logging off.
+	if s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.Debug("function invoked", "functionArn", arn, "kind", b.Kind, "took", time.Since(start), "err", err)
+	}
 	return resp, err
 }
 
@@ -109,31 +113,19 @@ func (s *Service) checkResponse(arn string, resp []byte) ([]byte, error) {
 }
 
 // runBuiltin runs a built-in function. It waits for it in another goroutine
-// so that the time limit holds even for one that ignores ctx, and so that a
-// panic is the function's error rather than the server's crash.
+// (a runner, runner.go) so that the time limit holds even for one that
+// ignores ctx, and so that a panic is the function's error rather than the
+// server's crash.
 func (s *Service) runBuiltin(ctx context.Context, arn string, b *Binding, event []byte) ([]byte, error) {
 	fn, ok := builtin(b.Builtin)
 	if !ok {
 		return nil, failure(ErrInvocation, arn, nil, "it is bound to the built-in %q, which this build of hotline does not have (it has %s)",
 			b.Builtin, describeBuiltins())
 	}
-	type result struct {
-		resp []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				s.log.Error("built-in function panicked", "builtin", b.Builtin, "functionArn", arn, "panic", p)
-				done <- result{err: fmt.Errorf("panic: %v", p)}
-			}
-		}()
-		resp, err := fn(ctx, event)
-		done <- result{resp, err}
-	}()
+	run := &builtinRun{ctx: ctx, fn: fn, event: event, log: s.log, name: b.Builtin, arn: arn, done: make(chan builtinResult, 1)}
+	run.start()
 	select {
-	case r := <-done:
+	case r := <-run.done:
 		if r.err != nil {
 			return nil, &Error{Kind: ErrFunction, FunctionArn: arn, Message: r.err.Error(), Err: r.err}
 		}

@@ -13,6 +13,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/hotline-dev/hotline/internal/clock"
+	"github.com/hotline-dev/hotline/internal/readcache"
 	"github.com/hotline-dev/hotline/internal/store"
 )
 
@@ -49,6 +50,12 @@ type Service struct {
 	credsOnce sync.Once
 	creds     aws.CredentialsProvider
 
+	// bindings caches what resolve found for an invoked function ARN,
+	// because every invocation needs it and bindings change only through
+	// Put and Delete, which invalidate it. Get and List read the store, so
+	// what they return is the caller's to keep.
+	bindings *readcache.Cache[string, resolved]
+
 	mu      sync.Mutex
 	clients map[string]*awslambda.Client // by endpoint and signing Region
 }
@@ -67,7 +74,8 @@ func New(cfg Config, db store.Store, clk clock.Clock, log *slog.Logger) *Service
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, db: db, clock: clk, log: log, clients: map[string]*awslambda.Client{}}
+	return &Service{cfg: cfg, db: db, clock: clk, log: log, clients: map[string]*awslambda.Client{},
+		bindings: readcache.New[string, resolved](0)}
 }
 
 // Key layout:
@@ -90,6 +98,9 @@ func (s *Service) Put(ctx context.Context, b *Binding) (*Binding, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every cached resolution goes: a binding of an unqualified ARN also
+	// serves its aliases and versions.
+	defer s.bindings.Invalidate()
 	err = s.db.Update(ctx, func(tx store.RwTx) error {
 		return tx.Put(bindingKey(b.FunctionArn), val)
 	})
@@ -136,6 +147,7 @@ func (s *Service) List(ctx context.Context) ([]*Binding, error) {
 // Delete removes the binding of exactly arn; a missing one is a
 // ResourceNotFoundException.
 func (s *Service) Delete(ctx context.Context, arn string) error {
+	defer s.bindings.Invalidate()
 	return s.db.Update(ctx, func(tx store.RwTx) error {
 		if _, err := tx.Get(bindingKey(arn)); errors.Is(err, store.ErrNotFound) {
 			return notFound("no binding for function %s", arn)
@@ -162,11 +174,28 @@ func getBinding(tx store.Tx, arn string) (*Binding, error) {
 	return b, nil
 }
 
-// resolve finds the binding for an invoked ARN: its own, or else that of
-// the unqualified function, so one binding serves every alias and version.
-func (s *Service) resolve(ctx context.Context, arn string, p parsedARN) (*Binding, error) {
+// resolved is what an invoked ARN comes to: the ARN parsed, and the
+// binding that serves it (nil: none).
+type resolved struct {
+	p parsedARN
+	b *Binding
+}
+
+// resolve parses an invoked ARN (ok false: it is not a function ARN) and
+// finds its binding: its own, or else that of the unqualified function, so
+// one binding serves every alias and version. The binding returned is
+// shared with other invocations: read it only.
+func (s *Service) resolve(ctx context.Context, arn string) (r resolved, ok bool, err error) {
+	if r, ok := s.bindings.Get(arn); ok {
+		return r, true, nil
+	}
+	p, ok := parseARN(arn)
+	if !ok {
+		return resolved{}, false, nil
+	}
+	gen := s.bindings.Gen()
 	var b *Binding
-	err := s.db.View(ctx, func(tx store.Tx) error {
+	err = s.db.View(ctx, func(tx store.Tx) error {
 		var err error
 		if b, err = getBinding(tx, arn); err != nil || b != nil {
 			return err
@@ -176,5 +205,10 @@ func (s *Service) resolve(ctx context.Context, arn string, p parsedARN) (*Bindin
 		}
 		return err
 	})
-	return b, err
+	if err != nil {
+		return resolved{}, true, err
+	}
+	r = resolved{p: p, b: b}
+	s.bindings.Add(gen, arn, r)
+	return r, true, nil
 }
