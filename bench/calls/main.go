@@ -1,7 +1,7 @@
 // Command calls measures simulated voice calls in process
 // (internal/channel/voice) and contacts parked waiting for input.
 //
-//	go run ./bench/calls [-d 2s] [-runs 5] [-parked 100000] [-cpuprofile FILE]
+//	go run ./bench/calls [-d 2s] [-runs 5] [-parked 100000] [-only 1,2] [-cpuprofile FILE]
 //
 // Calls go through a 20-action menu flow with one built-in function call
 // and two inputs (a one-key menu and an eight-digit account number). The
@@ -40,6 +40,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -186,6 +187,7 @@ func main() {
 	runs := flag.Int("runs", 5, "runs per figure; the median is reported")
 	parked := flag.Int("parked", 100000, "contacts to park waiting for input")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	only := flag.String("only", "", "measure only these configurations, numbered from 1 in the table's order (e.g. 1,2), to profile one alone")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -261,7 +263,7 @@ func main() {
 		runtime.GOMAXPROCS(0), runtime.GOMAXPROCS(0), *runs, *dur)
 	fmt.Printf("(user+system), so x2 is what 2 dedicated cores do even on a busy machine; calls/s is wall time.\n\n")
 	fmt.Printf("%-70s %9s %11s %8s %12s %13s\n", "configuration", "calls/s", "calls/CPU-s", "x2", "allocs/action", "stored/call")
-	for _, c := range []struct {
+	for i, c := range []struct {
 		name    string
 		flow    string
 		env     func(string) interp.Env
@@ -276,6 +278,9 @@ func main() {
 		{"  with the contacts Env and the contacts store (a commit per wait)", flows.menu, realEnv, srv.Contacts, voice.PersistEveryWait, flowActs},
 		{"  with the contacts Env and store, PersistRealWaits", flows.menu, realEnv, srv.Contacts, voice.PersistRealWaits, flowActs},
 	} {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), strconv.Itoa(i+1)) {
+			continue
+		}
 		s := sim(c.flow, c.env, c.rec, c.mode)
 		r := median(*runs, func() result { return load(ctx, s, *dur) })
 		z := &sizeRecorder{}
@@ -287,7 +292,9 @@ func main() {
 	fmt.Println("\n(allocs/action: all allocations of a call over the actions of its inbound flow;")
 	fmt.Println(" stored/call: bytes a store encodes over the Puts of one call: the state at each wait, then the record and report)")
 
-	parkContacts(ctx, mem, *parked, srv)
+	if *parked > 0 {
+		parkContacts(ctx, mem, *parked, srv)
+	}
 }
 
 type flowIDs struct{ menu, queue string }

@@ -89,28 +89,39 @@ func (e *withDefaults) Flow(ref string) (*interp.FlowDef, error) {
 // applies to the next call. One call runs on one goroutine, so no lock.
 type callEnv struct {
 	interp.Env
-	defs map[string]*interp.FlowDef
+	// defs are the flows and modules looked up: a call uses a handful, so
+	// a list scanned in order beats a map (no hashing, no allocation for
+	// the first few).
+	defs []knownDef
+}
+
+type knownDef struct {
+	ref    string
+	module bool
+	def    *interp.FlowDef
 }
 
 func newCallEnv(base interp.Env) *callEnv {
-	return &callEnv{Env: base, defs: make(map[string]*interp.FlowDef, 4)}
+	return &callEnv{Env: base, defs: make([]knownDef, 0, 4)}
 }
 
 func (e *callEnv) Flow(ref string) (*interp.FlowDef, error) {
-	return e.remember("f:"+ref, ref, e.Env.Flow)
+	return e.remember(ref, false, e.Env.Flow)
 }
 
 func (e *callEnv) Module(ref string) (*interp.FlowDef, error) {
-	return e.remember("m:"+ref, ref, e.Env.Module)
+	return e.remember(ref, true, e.Env.Module)
 }
 
-func (e *callEnv) remember(key, ref string, lookup func(string) (*interp.FlowDef, error)) (*interp.FlowDef, error) {
-	if d, ok := e.defs[key]; ok {
-		return d, nil
+func (e *callEnv) remember(ref string, module bool, lookup func(string) (*interp.FlowDef, error)) (*interp.FlowDef, error) {
+	for i := range e.defs {
+		if d := &e.defs[i]; d.module == module && d.ref == ref {
+			return d.def, nil
+		}
 	}
 	d, err := lookup(ref)
 	if err == nil {
-		e.defs[key] = d
+		e.defs = append(e.defs, knownDef{ref: ref, module: module, def: d})
 	}
 	return d, err
 }

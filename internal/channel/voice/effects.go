@@ -77,7 +77,10 @@ func (k *call) trace(t *interp.Trace) {
 			k.add(t.Time, "attribute", t.Action, map[string]any{"scope": ch.Scope, "key": ch.Key, "old": ch.Old, "new": ch.New})
 		}
 		if t.Error != "" {
+			// The engine reuses the entry's parameters and changes after
+			// the Step (StepFunc); errorText needs neither.
 			k.lastErr = *t
+			k.lastErr.Params, k.lastErr.Changes = nil, nil
 			d := map[string]any{"errorType": t.Error, "actionType": t.Type, "flow": t.FlowID, "why": t.Why}
 			if t.Next != "" {
 				d["handledBy"] = t.Next
@@ -85,15 +88,18 @@ func (k *call) trace(t *interp.Trace) {
 			k.add(t.Time, "error", t.Action, d)
 		}
 		if t.Kind == interp.TraceWait {
-			// The branch comes when the action resumes; keep what it used.
-			k.waitParams = t.Params
+			// The branch comes when the action resumes; keep what it used
+			// (a copy: the engine reuses t.Params after the Step).
+			k.waitParams = append(k.waitParams[:0], t.Params...)
 			return
 		}
 		params := t.Params
 		if t.Kind == interp.TraceResume && len(k.waitParams) > 0 {
-			params = append(k.waitParams[:len(k.waitParams):len(k.waitParams)], params...)
+			params = append(k.waitParams, params...)
 		}
-		k.waitParams = nil
+		// Emptied, not dropped: params may still be its memory until
+		// paramMap below has read it; the next wait reuses it.
+		k.waitParams = k.waitParams[:0]
 		d := map[string]any{"actionType": t.Type, "flow": t.FlowID, "branch": t.Branch}
 		if t.Why != "" {
 			d["why"] = t.Why

@@ -15,9 +15,7 @@
 package voice
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -212,7 +210,6 @@ func (s *Simulator) Run(ctx context.Context, in *Call) (*contacts.Record, error)
 		},
 		events: make([]contacts.Event, 0, 64),
 	}
-	k.enc = json.NewEncoder(&k.state)
 	k.rec = contacts.Record{
 		InstanceID: inst, ContactID: id, InitialContactID: id, ARN: k.c.InstanceARN + "/contact/" + id,
 		Channel: "VOICE", InitiationMethod: "INBOUND",
@@ -224,11 +221,29 @@ func (s *Simulator) Run(ctx context.Context, in *Call) (*contacts.Record, error)
 	if p.hangupAfter > 0 {
 		k.setHangup(start.Add(p.hangupAfter), "the script hangs up "+p.hangupAfter.String()+" into the call")
 	}
-	if err := k.run(flowID); err != nil {
+	buf := stateBuffers.Get().(*[]byte)
+	k.state = (*buf)[:0]
+	err = k.run(flowID)
+	// The final record holds no State, and on an error no record is
+	// returned: nothing refers to the buffer any more.
+	if cap(k.state) <= maxPooledState {
+		*buf = k.state[:0]
+		stateBuffers.Put(buf)
+	}
+	k.state = nil
+	if err != nil {
 		return nil, err
 	}
 	return &k.rec, nil
 }
+
+// stateBuffers recycles the buffers calls encode the contact into (as
+// *[]byte), so that a call does not grow a new one from nothing. A buffer
+// that grew past maxPooledState, for a contact with a huge state, is let go
+// rather than kept.
+var stateBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+const maxPooledState = 64 << 10
 
 func isE164(s string) bool {
 	if len(s) < 3 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
@@ -296,9 +311,9 @@ type call struct {
 	rec    contacts.Record
 	report contacts.Report
 	events []contacts.Event
-	// state and enc encode the contact at each wait into one buffer.
-	state bytes.Buffer
-	enc   *json.Encoder
+	// state is the buffer the contact is encoded into at each wait
+	// (stateBuffers).
+	state []byte
 }
 
 type keyAt struct {
@@ -374,18 +389,18 @@ func (k *call) run(flowID string) error {
 // step gives the engine one event and performs the effects it answers.
 func (k *call) step(ev interp.Event) {
 	k.now = ev.Time
-	effs, err := k.eng.Step(k.c, ev)
-	if err != nil {
+	if err := k.eng.StepFunc(k.c, ev, k.stepped); err != nil {
 		// The engine refused what the simulation gave it: a defect of the
 		// simulation (or of the Env), which the report must show.
 		k.fail(fmt.Sprintf("simulator: the engine refused the %s event: %v", ev.Kind, err))
-		return
 	}
-	k.stepped(effs)
 }
 
 // stepped stores the contact if it parked, then performs the effects: the
-// wait is on record before anything answers it.
+// wait is on record before anything answers it. It runs inside
+// Engine.StepFunc, which saves copying the effects out of the engine: what
+// the call keeps of a trace entry after it returns must be copied (see
+// trace).
 func (k *call) stepped(effs []interp.Effect) {
 	k.persistWait()
 	k.handle(effs)
@@ -678,12 +693,7 @@ func (k *call) startFlow(ref, hook string) error {
 		d["hook"] = hook
 	}
 	k.add(k.now, "flow", "", d)
-	effs, err := k.eng.Step(k.c, interp.Event{Kind: interp.EventStart, Time: k.now, FlowID: ref})
-	if err != nil {
-		return err
-	}
-	k.stepped(effs)
-	return nil
+	return k.eng.StepFunc(k.c, interp.Event{Kind: interp.EventStart, Time: k.now, FlowID: ref}, k.stepped)
 }
 
 // enterQueue runs the customer-queue flow once the contact is queued.
@@ -728,13 +738,16 @@ func (k *call) persistWait() {
 	case k.s.cfg.Persist == PersistRealWaits && k.c.Wait.Kind != interp.WaitFunction:
 		return
 	}
-	k.state.Reset()
-	if err := k.enc.Encode(k.c); err != nil {
+	// AppendJSON writes what encoding/json would, without reflection: the
+	// encoding was the largest cost of a simulated call.
+	state, err := k.c.AppendJSON(k.state[:0])
+	if err != nil {
 		k.storeErr = fmt.Errorf("voice: encoding contact %s: %w", k.c.ContactID, err)
 		return
 	}
 	// The buffer is reused: Put may not keep what it is given.
-	k.rec.State = bytes.TrimSuffix(k.state.Bytes(), []byte("\n"))
+	k.state = state
+	k.rec.State = state
 	k.rec.LastUpdateTimestamp = k.now
 	k.rec.Attributes = k.c.Attributes
 	// The report goes with the final record: encoding it again at every

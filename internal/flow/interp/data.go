@@ -445,7 +445,7 @@ func (d *Data) String() string {
 	case dataString, dataNumber, dataBool:
 		return d.text
 	}
-	return string(d.appendJSON(nil))
+	return string(d.appendJSON(nil, false))
 }
 
 // Get returns the string at a dotted path ("Name.First", "OrderIds.0").
@@ -465,7 +465,7 @@ func (d *Data) Get(path string) (string, bool) {
 }
 
 // MarshalJSON writes d as the JSON it was decoded from (keys sorted).
-func (d *Data) MarshalJSON() ([]byte, error) { return d.appendJSON(nil), nil }
+func (d *Data) MarshalJSON() ([]byte, error) { return d.appendJSON(nil, false), nil }
 
 // UnmarshalJSON reads any JSON value.
 func (d *Data) UnmarshalJSON(b []byte) error {
@@ -477,12 +477,15 @@ func (d *Data) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (d *Data) appendJSON(b []byte) []byte {
+// appendJSON appends d's compact JSON. With html, <, > and & in strings
+// are written \u003c, \u003e and \u0026, as encoding/json's compaction of
+// MarshalJSON's output leaves them (Contact.AppendJSON).
+func (d *Data) appendJSON(b []byte, html bool) []byte {
 	switch d.kind {
 	case dataNull:
 		return append(b, "null"...)
 	case dataString:
-		return appendString(b, d.text)
+		return appendJSONString(b, d.text, html)
 	case dataNumber, dataBool:
 		return append(b, d.text...)
 	case dataArray:
@@ -491,7 +494,7 @@ func (d *Data) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = d.items[i].appendJSON(b)
+			b = d.items[i].appendJSON(b, html)
 		}
 		return append(b, ']')
 	}
@@ -500,9 +503,9 @@ func (d *Data) appendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = appendJSONString(b, k, html)
 		b = append(b, ':')
-		b = d.items[i].appendJSON(b)
+		b = d.items[i].appendJSON(b, html)
 	}
 	return append(b, '}')
 }
@@ -510,13 +513,23 @@ func (d *Data) appendJSON(b []byte) []byte {
 // appendString appends s as a JSON string. Only what JSON requires is
 // escaped (plus U+2028/U+2029 for JavaScript consumers); HTML characters
 // are left alone, as the Java serialiser behind Amazon Connect leaves them.
-func appendString(b []byte, s string) []byte {
+func appendString(b []byte, s string) []byte { return appendJSONString(b, s, false) }
+
+// appendJSONString is appendString, and with html also escapes <, > and &
+// as \u00XX.
+func appendJSONString(b []byte, s string, html bool) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip the run of bytes that need nothing in either mode (ASCII
+		// but for controls and " \ < > &) a word at a time; what stops it
+		// is looked at below (TestHTMLSafeBytesNeedNothing).
+		if i += htmlSafeLen(s[i:]); i == len(s) {
+			break
+		}
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
+		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 && !(html && (c == '<' || c == '>' || c == '&')) {
 			i++
 			continue
 		}

@@ -12,7 +12,9 @@
 // the caller must perform, in order: Prompt, CollectInput, InvokeFunction,
 // TransferToNumber, QueueContact, Disconnect, ... and a Trace entry for
 // every action visited, event taken in and flow ended. The caller performs
-// the effects and feeds what happens back as Events.
+// the effects and feeds what happens back as Events. Engine.StepFunc hands
+// the effects to a callback instead, without copying them out of the
+// engine's buffers, for a caller that performs them at once.
 //
 // The engine never sleeps, reads no clock (an Event's Time is "now"), does
 // no I/O and starts no goroutines. Everything outside the contact comes from
@@ -25,7 +27,9 @@
 // Flows come compiled (package flow): actions indexed, transitions resolved,
 // parameters pre-parsed, JSONPath references parsed. The per-action path
 // uses no reflection and no JSON; only building a Lambda event and reading
-// its response touch JSON.
+// its response touch JSON. Contact.AppendJSON (and MarshalJSON) writes the
+// contact's state by hand, exactly as encoding/json would write the struct,
+// for a caller that stores it at every wait.
 //
 // docs/flow-engine.md describes the state layout and every choice made
 // where the Amazon Connect documentation is silent.

@@ -70,6 +70,34 @@ func Step(env Env, c *Contact, ev Event) ([]Effect, error) {
 // Step: the flow takes its error branch, ends, or — when the engine cannot
 // go on — ends the contact with Contact.Fault set, and the trace says why.
 func (e *Engine) Step(c *Contact, ev Event) ([]Effect, error) {
+	r, err := e.step(c, ev)
+	if err != nil {
+		return nil, err
+	}
+	return r.finish(), nil
+}
+
+// StepFunc is Step for a caller that performs the effects at once: it
+// calls f with them, in order, and returns when f does. It saves copying
+// the effects out of the engine's scratch buffers, which Step must do.
+//
+// The slice f is given, the Trace entries in it and their Params and
+// Changes are those buffers, reused by the next Step: f must not keep any
+// of them after it returns (copy what it needs). The other effects are
+// values f may keep. f must not step c itself; it may step other contacts.
+// An error means the event was refused, as for Step, and f is not called.
+func (e *Engine) StepFunc(c *Contact, ev Event, f func([]Effect)) error {
+	r, err := e.step(c, ev)
+	if err != nil {
+		return err
+	}
+	f(r.effects())
+	r.release()
+	return nil
+}
+
+// step applies ev to c and returns the run holding the effects.
+func (e *Engine) step(c *Contact, ev Event) (*run, error) {
 	stale, start, err := e.admit(c, ev)
 	if err != nil {
 		return nil, err
@@ -104,7 +132,7 @@ func (e *Engine) Step(c *Contact, ev Event) ([]Effect, error) {
 	default:
 		r.deliver(ev)
 	}
-	return r.finish(), nil
+	return r, nil
 }
 
 // admit checks ev against c without changing anything. stale is true for
@@ -254,17 +282,37 @@ func (r *run) finish() []Effect {
 			changes = make([]Change, len(r.cbuf))
 			copy(changes, r.cbuf)
 		}
-		for k := range block {
-			sp := r.tspan[k]
-			if sp.p1 > sp.p0 {
-				block[k].Params = params[sp.p0:sp.p1:sp.p1]
-			}
-			if sp.c1 > sp.c0 {
-				block[k].Changes = changes[sp.c0:sp.c1:sp.c1]
-			}
-			out[r.tpos[k]] = &block[k]
-		}
+		r.link(out, block, params, changes)
 	}
+	r.release()
+	return out
+}
+
+// effects are the Step's effects in the scratch buffers themselves: good
+// until release (StepFunc).
+func (r *run) effects() []Effect {
+	r.link(r.out, r.traces, r.pbuf, r.cbuf)
+	return r.out
+}
+
+// link points each trace entry of out at its entry of traces, and that
+// entry at its parameters and changes in params and changes: r.out,
+// r.traces, r.pbuf and r.cbuf themselves (effects) or copies (finish).
+func (r *run) link(out []Effect, traces []Trace, params []Param, changes []Change) {
+	for k := range traces {
+		sp := r.tspan[k]
+		if sp.p1 > sp.p0 {
+			traces[k].Params = params[sp.p0:sp.p1:sp.p1]
+		}
+		if sp.c1 > sp.c0 {
+			traces[k].Changes = changes[sp.c0:sp.c1:sp.c1]
+		}
+		out[r.tpos[k]] = &traces[k]
+	}
+}
+
+// release returns the run to the pool.
+func (r *run) release() {
 	// Drop every reference before pooling, so that a pooled run keeps no
 	// contact data alive.
 	clear(r.out)
@@ -273,7 +321,6 @@ func (r *run) finish() []Effect {
 	clear(r.cbuf)
 	*r = run{out: r.out[:0], traces: r.traces[:0], tpos: r.tpos[:0], tspan: r.tspan[:0], pbuf: r.pbuf[:0], cbuf: r.cbuf[:0]}
 	runPool.Put(r)
-	return out
 }
 
 type outKind uint8

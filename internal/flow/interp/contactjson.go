@@ -1,0 +1,485 @@
+package interp
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// This file writes a Contact as JSON by hand. A channel stores the contact
+// at every wait, and encoding/json's reflection was the largest cost of a
+// simulated call (about 40 %). The output is byte for byte what
+// encoding/json writes for the struct and its tags (json.Marshal, or an
+// Encoder with its default HTML escaping): field order, omitempty and
+// omitzero, sorted map keys, HTML-safe string escapes, RFC 3339 times.
+// TestContactJSONMatchesEncodingJSON and FuzzContactJSON hold it to that,
+// so a field added to Contact (or one of its types) must be added here too:
+// the tests fill every field and fail on a difference.
+
+// MarshalJSON writes the contact exactly as encoding/json would without
+// this method, faster (see AppendJSON).
+func (c *Contact) MarshalJSON() ([]byte, error) {
+	return c.AppendJSON(make([]byte, 0, 1024))
+}
+
+// AppendJSON appends the contact's JSON to b, exactly as encoding/json
+// writes the struct, and returns the extended buffer. On error (a time
+// outside years 0-9999, invalid JSON in a RawMessage: what encoding/json
+// refuses too) it returns b unchanged and the error.
+func (c *Contact) AppendJSON(b []byte) ([]byte, error) {
+	var w jsonWriter
+	out := w.contact(b, c)
+	if w.err != nil {
+		return b, w.err
+	}
+	return out, nil
+}
+
+// jsonWriter writes JSON objects member by member. Its methods take the
+// buffer and return it extended, rather than keep it in the writer: the
+// buffer then lives in the caller's locals, and appending to it costs no
+// GC write barrier (a store of a slice through a pointer does, and the
+// garbage collector is often running while calls are simulated). The
+// writer keeps only scalars, and the first error, which sticks: the
+// caller checks it once at the end.
+type jsonWriter struct {
+	err error
+	// first is true until a member is written in the object being written.
+	first bool
+}
+
+// open starts an object; each member is written with name.
+func (w *jsonWriter) open(b []byte) []byte {
+	w.first = true
+	return append(b, '{')
+}
+
+func (w *jsonWriter) close(b []byte) []byte {
+	w.first = false
+	return append(b, '}')
+}
+
+// name writes a member's name, after a comma unless it is the object's
+// first member. Every method that takes a name n takes it quoted and with
+// its colon (`"ContactId":`): the tags need no escaping, and writing them
+// whole is one append.
+func (w *jsonWriter) name(b []byte, n string) []byte {
+	if !w.first {
+		b = append(b, ',')
+	}
+	w.first = false
+	return append(b, n...)
+}
+
+// str writes a member that is always present.
+func (w *jsonWriter) str(b []byte, n, v string) []byte {
+	return appendStdString(w.name(b, n), v)
+}
+
+// strOmit writes a string member tagged omitempty.
+func (w *jsonWriter) strOmit(b []byte, n, v string) []byte {
+	if v == "" {
+		return b
+	}
+	return w.str(b, n, v)
+}
+
+// boolOmit writes a bool member tagged omitempty.
+func (w *jsonWriter) boolOmit(b []byte, n string, v bool) []byte {
+	if !v {
+		return b
+	}
+	return append(w.name(b, n), "true"...)
+}
+
+// intOmit writes an integer member tagged omitempty.
+func (w *jsonWriter) intOmit(b []byte, n string, v int64) []byte {
+	if v == 0 {
+		return b
+	}
+	return strconv.AppendInt(w.name(b, n), v, 10)
+}
+
+// uintOmit writes an unsigned integer member tagged omitempty.
+func (w *jsonWriter) uintOmit(b []byte, n string, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	return strconv.AppendUint(w.name(b, n), v, 10)
+}
+
+// timeOmit writes a time.Time member tagged omitzero (Time.IsZero), as
+// Time.MarshalJSON does: strict RFC 3339, an error outside years 0-9999.
+func (w *jsonWriter) timeOmit(b []byte, n string, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	b = append(w.name(b, n), '"')
+	out, err := t.AppendText(b)
+	if err != nil {
+		w.fail(err)
+		return b
+	}
+	return append(out, '"')
+}
+
+func (w *jsonWriter) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// raw writes a json.RawMessage as encoding/json does: compacted, HTML
+// escaped, "null" when nil, an error when invalid. These fields are rare
+// (recording and routing settings), so encoding/json itself does it.
+func (w *jsonWriter) raw(b []byte, m json.RawMessage) []byte {
+	out, err := json.Marshal(m)
+	if err != nil {
+		w.fail(err)
+		return append(b, "null"...) // keeps the document well formed; the error wins
+	}
+	return append(b, out...)
+}
+
+// data writes a *Data member tagged omitempty. encoding/json compacts
+// what Data.MarshalJSON returns with HTML escaping, which for Data's
+// always-valid compact JSON only escapes <, > and & in strings.
+func (w *jsonWriter) data(b []byte, n string, d *Data) []byte {
+	if d == nil {
+		return b
+	}
+	return d.appendJSON(w.name(b, n), true)
+}
+
+// entry is a map's key and value.
+type entry[V any] struct {
+	k string
+	v V
+}
+
+// sortedEntries returns the entries of m sorted by key as encoding/json
+// sorts them (byte-wise), appended to buf[:0]. Callers pass an array on
+// their stack, so that a map of up to its size costs no allocation.
+func sortedEntries[V any](m map[string]V, buf []entry[V]) []entry[V] {
+	buf = buf[:0]
+	for k, v := range m {
+		buf = append(buf, entry[V]{k, v})
+	}
+	slices.SortFunc(buf, func(a, b entry[V]) int { return strings.Compare(a.k, b.k) })
+	return buf
+}
+
+// keyScratch is the size of the stack arrays map entries are sorted in.
+const keyScratch = 16
+
+// stringMap writes a map[string]string member tagged omitempty.
+func (w *jsonWriter) stringMap(b []byte, n string, m map[string]string) []byte {
+	if len(m) == 0 {
+		return b
+	}
+	b = append(w.name(b, n), '{')
+	var scratch [keyScratch]entry[string]
+	for i, e := range sortedEntries(m, scratch[:]) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendStdString(b, e.k), ':')
+		b = appendStdString(b, e.v)
+	}
+	return append(b, '}')
+}
+
+func (w *jsonWriter) contact(b []byte, c *Contact) []byte {
+	b = w.open(b)
+	b = w.str(b, `"ContactId":`, c.ContactID)
+	b = w.strOmit(b, `"InitialContactId":`, c.InitialContactID)
+	b = w.strOmit(b, `"PreviousContactId":`, c.PreviousContactID)
+	b = w.strOmit(b, `"RelatedContactId":`, c.RelatedContactID)
+	b = w.str(b, `"Channel":`, c.Channel)
+	b = w.strOmit(b, `"InitiationMethod":`, c.InitiationMethod)
+	b = w.strOmit(b, `"InstanceARN":`, c.InstanceARN)
+	b = w.endpoint(b, `"CustomerEndpoint":`, &c.CustomerEndpoint)
+	b = w.endpoint(b, `"SystemEndpoint":`, &c.SystemEndpoint)
+	b = w.strOmit(b, `"CustomerId":`, c.CustomerID)
+	b = w.strOmit(b, `"Name":`, c.Name)
+	b = w.strOmit(b, `"Description":`, c.Description)
+	if len(c.References) > 0 {
+		b = append(w.name(b, `"References":`), '{')
+		var scratch [keyScratch]entry[Reference]
+		for i, e := range sortedEntries(c.References, scratch[:]) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(appendStdString(b, e.k), `:{"Type":`...)
+			b = append(appendStdString(b, e.v.Type), `,"Value":`...)
+			b = append(appendStdString(b, e.v.Value), '}')
+		}
+		b = append(b, '}')
+	}
+	b = w.strOmit(b, `"LanguageCode":`, c.LanguageCode)
+	// omitzero on a struct without an IsZero method means every field is
+	// its zero value: == for comparable structs, field by field otherwise.
+	if c.Voice != (Voice{}) {
+		b = w.open(w.name(b, `"Voice":`))
+		b = w.strOmit(b, `"Id":`, c.Voice.ID)
+		b = w.strOmit(b, `"Engine":`, c.Voice.Engine)
+		b = w.strOmit(b, `"Style":`, c.Voice.Style)
+		b = w.close(b)
+	}
+	if c.Queue != (QueueRef{}) {
+		b = w.open(w.name(b, `"Queue":`))
+		b = w.str(b, `"Id":`, c.Queue.ID)
+		b = w.strOmit(b, `"ARN":`, c.Queue.ARN)
+		b = w.strOmit(b, `"Name":`, c.Queue.Name)
+		b = w.strOmit(b, `"OutboundCallerIdNumber":`, c.Queue.OutboundCallerIDNumber)
+		b = w.close(b)
+	}
+	b = w.stringMap(b, `"Attributes":`, c.Attributes)
+	b = w.strOmit(b, `"CallbackNumber":`, c.CallbackNumber)
+	b = w.recording(b, &c.Recording)
+	if len(c.RecordingAndAnalytics) > 0 {
+		b = append(w.name(b, `"RecordingAndAnalytics":`), '{')
+		var scratch [keyScratch]entry[json.RawMessage]
+		for i, e := range sortedEntries(c.RecordingAndAnalytics, scratch[:]) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(appendStdString(b, e.k), ':')
+			b = w.raw(b, e.v)
+		}
+		b = append(b, '}')
+	}
+	b = w.stringMap(b, `"EventHooks":`, c.EventHooks)
+	b = w.boolOmit(b, `"FlowLogging":`, c.FlowLogging)
+	if m := &c.MediaStreaming; *m != (MediaStreaming{}) {
+		b = w.open(w.name(b, `"MediaStreaming":`))
+		b = w.boolOmit(b, `"Enabled":`, m.Enabled)
+		b = w.timeOmit(b, `"Started":`, m.Started)
+		b = w.timeOmit(b, `"Stopped":`, m.Stopped)
+		b = w.boolOmit(b, `"From":`, m.From)
+		b = w.boolOmit(b, `"To":`, m.To)
+		b = w.close(b)
+	}
+	if c.Routing != (Routing{}) {
+		b = w.open(w.name(b, `"Routing":`))
+		b = w.intOmit(b, `"Priority":`, int64(c.Routing.Priority))
+		b = w.intOmit(b, `"TimeAdjustmentSeconds":`, int64(c.Routing.TimeAdjustment))
+		b = w.close(b)
+	}
+	if len(c.RoutingCriteria) > 0 {
+		b = w.raw(w.name(b, `"RoutingCriteria":`), c.RoutingCriteria)
+	}
+	b = w.boolOmit(b, `"Queued":`, c.Queued)
+	if len(c.Frames) > 0 {
+		b = append(w.name(b, `"Frames":`), '[')
+		for i := range c.Frames {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = w.frame(b, &c.Frames[i])
+		}
+		b = append(b, ']')
+	}
+	if c.Wait != (Wait{}) {
+		b = w.wait(w.name(b, `"Wait":`), &c.Wait)
+	}
+	b = w.uintOmit(b, `"Executed":`, uint64(c.Executed))
+	b = w.uintOmit(b, `"Rand":`, c.Rand)
+	b = w.timeOmit(b, `"Clock":`, c.Clock)
+	b = w.boolOmit(b, `"Ended":`, c.Ended)
+	b = w.strOmit(b, `"DisconnectReason":`, c.DisconnectReason)
+	b = w.strOmit(b, `"Fault":`, c.Fault)
+	return w.close(b)
+}
+
+func (w *jsonWriter) endpoint(b []byte, n string, e *Endpoint) []byte {
+	if *e == (Endpoint{}) {
+		return b
+	}
+	b = w.open(w.name(b, n))
+	b = w.strOmit(b, `"Address":`, e.Address)
+	b = w.strOmit(b, `"Type":`, e.Type)
+	return w.close(b)
+}
+
+func (w *jsonWriter) recording(b []byte, r *Recording) []byte {
+	a := &r.Analytics
+	// Modes makes Recording and Analytics incomparable; a nil slice is
+	// zero, an empty one is not (reflect.Value.IsZero).
+	analyticsZero := !a.Enabled && a.Language == "" && !a.Redaction && a.RedactionResults == "" && a.Modes == nil
+	if !r.Agent && !r.Customer && !r.Screen && !r.IVR && !r.Set && analyticsZero {
+		return b
+	}
+	b = w.open(w.name(b, `"Recording":`))
+	b = w.boolOmit(b, `"Agent":`, r.Agent)
+	b = w.boolOmit(b, `"Customer":`, r.Customer)
+	b = w.boolOmit(b, `"Screen":`, r.Screen)
+	b = w.boolOmit(b, `"IVR":`, r.IVR)
+	b = w.boolOmit(b, `"Set":`, r.Set)
+	if !analyticsZero {
+		b = w.open(w.name(b, `"Analytics":`))
+		b = w.boolOmit(b, `"Enabled":`, a.Enabled)
+		b = w.strOmit(b, `"Language":`, a.Language)
+		b = w.boolOmit(b, `"Redaction":`, a.Redaction)
+		b = w.strOmit(b, `"RedactionResults":`, a.RedactionResults)
+		if len(a.Modes) > 0 {
+			b = append(w.name(b, `"Modes":`), '[')
+			for i, m := range a.Modes {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendStdString(b, m)
+			}
+			b = append(b, ']')
+		}
+		b = w.close(b)
+	}
+	return w.close(b)
+}
+
+func (w *jsonWriter) frame(b []byte, f *Frame) []byte {
+	b = w.open(b)
+	b = w.str(b, `"FlowId":`, f.FlowID)
+	b = w.boolOmit(b, `"Module":`, f.Module)
+	b = w.str(b, `"Action":`, f.Action)
+	b = w.stringMap(b, `"FlowAttributes":`, f.FlowAttributes)
+	b = w.data(b, `"External":`, f.External)
+	b = w.data(b, `"Lex":`, f.Lex)
+	b = w.data(b, `"Metrics":`, f.Metrics)
+	b = w.strOmit(b, `"StoredCustomerInput":`, f.StoredInput)
+	if len(f.Loops) > 0 {
+		b = append(w.name(b, `"Loops":`), '{')
+		var scratch [keyScratch]entry[int]
+		for i, e := range sortedEntries(f.Loops, scratch[:]) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(appendStdString(b, e.k), ':')
+			b = strconv.AppendInt(b, int64(e.v), 10)
+		}
+		b = append(b, '}')
+	}
+	return w.close(b)
+}
+
+func (w *jsonWriter) wait(b []byte, x *Wait) []byte {
+	b = w.open(b)
+	if x.Kind != WaitNone {
+		// WaitKind is an encoding.TextMarshaler: a string.
+		b = w.str(b, `"Kind":`, x.Kind.String())
+	}
+	b = w.uintOmit(b, `"Seq":`, uint64(x.Seq))
+	b = w.timeOmit(b, `"Since":`, x.Since)
+	b = w.timeOmit(b, `"Deadline":`, x.Deadline)
+	b = w.strOmit(b, `"Digits":`, x.Digits)
+	b = w.boolOmit(b, `"Playing":`, x.Playing)
+	b = w.intOmit(b, `"Message":`, int64(x.Message))
+	b = w.boolOmit(b, `"Bridged":`, x.Bridged)
+	return w.close(b)
+}
+
+// htmlSafe[c] is true for the bytes encoding/json writes as they are in a
+// string when it escapes HTML (its default): printable ASCII and DEL,
+// except " \ < > &. Bytes from 0x80 are false: UTF-8 is checked apart.
+var htmlSafe = func() (t [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = false
+	}
+	return t
+}()
+
+// htmlSafeLen is the length of the run of htmlSafe bytes s starts with.
+// Scanning the contact's strings byte by byte was the largest part of
+// AppendJSON, so whole words of 8 bytes are tested at once while they are
+// safe, and the word that is not is scanned byte by byte. The word test
+// is the classic one: with ones = 0x0101...01 and highs = 0x8080...80,
+// (w - ones*n) &^ w & highs is non-zero exactly when some byte of w is
+// below n (n <= 0x80), and a byte equal to c is a zero byte (below 1) of
+// w ^ ones*c; a byte from 0x80 has its high bit set in w itself.
+// TestHTMLSafeLen holds it to the byte loop for every byte at every
+// position.
+func htmlSafeLen(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		// Byte loads the compiler merges into one 8-byte load.
+		b := s[i : i+8]
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		control := (w - ones*0x20) &^ w
+		quote, amp, lt, gt, bslash := w^(ones*'"'), w^(ones*'&'), w^(ones*'<'), w^(ones*'>'), w^(ones*'\\')
+		special := (quote-ones)&^quote | (amp-ones)&^amp | (lt-ones)&^lt | (gt-ones)&^gt | (bslash-ones)&^bslash
+		if (w|control|special)&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if !htmlSafe[s[i]] {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// appendStdString appends s as encoding/json writes a Go string with HTML
+// escaping: \" \\ \b \f \n \r \t, other control characters and < > & as
+// \u00XX, U+2028 and U+2029 escaped, and each byte of invalid UTF-8 as
+// \ufffd. (Data's appendString follows Amazon Connect instead.)
+func appendStdString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		// Most strings (ids, ARNs, numbers, names) need no escape at all:
+		// skip safe bytes in a loop of their own, which compiles tight.
+		i += htmlSafeLen(s[i:])
+		if i == len(s) {
+			break
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
