@@ -253,7 +253,7 @@ func (r *run) wait(a *flow.Action) outcome {
 	if !present {
 		return failure("no TimeLimitSeconds or TimeoutSeconds")
 	}
-	f, ok := number(s)
+	f, ok := flow.ParseNumber(s)
 	d := time.Duration(f * float64(time.Second))
 	if !ok || d <= 0 || d > maxWait {
 		return failure(name + " " + quote(s) + " is not a number of seconds from 1 to 604800")

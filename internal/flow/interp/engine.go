@@ -511,7 +511,7 @@ func (r *run) transition(a *flow.Action, o outcome, t *Trace) (n int, branch, un
 				t.Why = joinWhy(t.Why, "condition "+strconv.Itoa(i)+": "+err.Error())
 				return r.errorBranch(a, flow.ErrNoMatchingError, t)
 			}
-			if compare(cond.Operator, o.val, operand) {
+			if cond.Operator.Holds(o.val, operand) {
 				return cond.Next, conditionText(i, cond.Operator, operand), ""
 			}
 		}

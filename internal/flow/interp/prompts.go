@@ -474,7 +474,7 @@ func lexData(b BotResult) *Data {
 	if b.Confidence != "" {
 		keys = append(keys, "IntentConfidence")
 		score := Data{kind: dataString, text: b.Confidence}
-		if _, ok := number(b.Confidence); ok {
+		if _, ok := flow.ParseNumber(b.Confidence); ok {
 			score.kind = dataNumber
 		}
 		items = append(items, makeObject([]string{"Score"}, []Data{score}))

@@ -261,94 +261,16 @@ func seconds(p *flow.Param, name string, def time.Duration) (time.Duration, erro
 	if !ok || strings.TrimSpace(s) == "" {
 		return def, nil
 	}
-	f, ok := number(s)
+	f, ok := flow.ParseNumber(s)
 	if !ok || f < 0 {
 		return 0, fmt.Errorf("%s %q is not a number of seconds", name, s)
 	}
 	return time.Duration(f * float64(time.Second)), nil
 }
 
-// compare applies a condition operator (reference §2): text operators are
-// case-sensitive; number operators are false unless both sides are numbers.
-func compare(op flow.Operator, res, operand string) bool {
-	switch op {
-	case flow.OpEquals:
-		return res == operand
-	case flow.OpTextStartsWith:
-		return strings.HasPrefix(res, operand)
-	case flow.OpTextEndsWith:
-		return strings.HasSuffix(res, operand)
-	case flow.OpTextContains:
-		return strings.Contains(res, operand)
-	}
-	a, ok := number(res)
-	if !ok {
-		return false
-	}
-	b, ok := number(operand)
-	if !ok {
-		return false
-	}
-	switch op {
-	case flow.OpNumberGreaterThan:
-		return a > b
-	case flow.OpNumberGreaterOrEqualTo:
-		return a >= b
-	case flow.OpNumberLessThan:
-		return a < b
-	case flow.OpNumberLessOrEqualTo:
-		return a <= b
-	}
-	return false
-}
-
-// number parses a decimal number ("8", "-1.5", "2e3", " 7 "). Hex, inf,
-// NaN and digit separators are not numbers here, though ParseFloat takes them.
-func number(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return 0, false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		exp := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			exp++
-		}
-		if exp == 0 {
-			return 0, false
-		}
-	}
-	if i != len(s) {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	return f, err == nil
-}
-
 // wholeNumber parses an integer-valued number ("3", "3.0").
 func wholeNumber(s string) (int, bool) {
-	f, ok := number(s)
+	f, ok := flow.ParseNumber(s)
 	if !ok || f != float64(int(f)) {
 		return 0, false
 	}
