@@ -257,19 +257,9 @@ func (s *flowSpec) apply(ctx context.Context, d *run, id string, prev *stacks.Re
 }
 
 func (d *run) flowByName(ctx context.Context, inst, name string) (string, error) {
-	p := connect.NewListContactFlowsPaginator(d.cfg.Connect, &connect.ListContactFlowsInput{InstanceId: &inst})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return "", err
-		}
-		for _, f := range page.ContactFlowSummaryList {
-			if aws.ToString(f.Name) == name {
-				return aws.ToString(f.Id), nil
-			}
-		}
-	}
-	return "", nil
+	return idByName(ctx, connect.NewListContactFlowsPaginator(d.cfg.Connect, &connect.ListContactFlowsInput{InstanceId: &inst}),
+		func(o *connect.ListContactFlowsOutput) []types.ContactFlowSummary { return o.ContactFlowSummaryList },
+		func(f types.ContactFlowSummary) (*string, *string) { return f.Name, f.Id }, name)
 }
 
 // AWS::Connect::ContactFlowModule
@@ -399,19 +389,11 @@ func (s *moduleSpec) apply(ctx context.Context, d *run, id string, prev *stacks.
 }
 
 func (d *run) moduleByName(ctx context.Context, inst, name string) (string, error) {
-	p := connect.NewListContactFlowModulesPaginator(d.cfg.Connect, &connect.ListContactFlowModulesInput{InstanceId: &inst})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return "", err
-		}
-		for _, m := range page.ContactFlowModulesSummaryList {
-			if aws.ToString(m.Name) == name {
-				return aws.ToString(m.Id), nil
-			}
-		}
-	}
-	return "", nil
+	return idByName(ctx, connect.NewListContactFlowModulesPaginator(d.cfg.Connect, &connect.ListContactFlowModulesInput{InstanceId: &inst}),
+		func(o *connect.ListContactFlowModulesOutput) []types.ContactFlowModuleSummary {
+			return o.ContactFlowModulesSummaryList
+		},
+		func(m types.ContactFlowModuleSummary) (*string, *string) { return m.Name, m.Id }, name)
 }
 
 // AWS::Connect::HoursOfOperation
@@ -552,19 +534,11 @@ func (s *hoursSpec) apply(ctx context.Context, d *run, id string, prev *stacks.R
 }
 
 func (d *run) hoursByName(ctx context.Context, inst, name string) (string, error) {
-	p := connect.NewListHoursOfOperationsPaginator(d.cfg.Connect, &connect.ListHoursOfOperationsInput{InstanceId: &inst})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return "", err
-		}
-		for _, h := range page.HoursOfOperationSummaryList {
-			if aws.ToString(h.Name) == name {
-				return aws.ToString(h.Id), nil
-			}
-		}
-	}
-	return "", nil
+	return idByName(ctx, connect.NewListHoursOfOperationsPaginator(d.cfg.Connect, &connect.ListHoursOfOperationsInput{InstanceId: &inst}),
+		func(o *connect.ListHoursOfOperationsOutput) []types.HoursOfOperationSummary {
+			return o.HoursOfOperationSummaryList
+		},
+		func(h types.HoursOfOperationSummary) (*string, *string) { return h.Name, h.Id }, name)
 }
 
 // AWS::Connect::Queue
@@ -717,19 +691,9 @@ func equalInt32(a, b *int32) bool {
 }
 
 func (d *run) queueByName(ctx context.Context, inst, name string) (string, error) {
-	p := connect.NewListQueuesPaginator(d.cfg.Connect, &connect.ListQueuesInput{InstanceId: &inst})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return "", err
-		}
-		for _, q := range page.QueueSummaryList {
-			if aws.ToString(q.Name) == name {
-				return aws.ToString(q.Id), nil
-			}
-		}
-	}
-	return "", nil
+	return idByName(ctx, connect.NewListQueuesPaginator(d.cfg.Connect, &connect.ListQueuesInput{InstanceId: &inst}),
+		func(o *connect.ListQueuesOutput) []types.QueueSummary { return o.QueueSummaryList },
+		func(q types.QueueSummary) (*string, *string) { return q.Name, q.Id }, name)
 }
 
 // AWS::Connect::IntegrationAssociation
@@ -788,4 +752,28 @@ func (s *associationSpec) apply(ctx context.Context, d *run, _ string, _ *stacks
 		return nil, Action{}, err
 	}
 	return sr, act, nil
+}
+
+// pager is what every SDK list paginator offers.
+type pager[O any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*connect.Options)) (O, error)
+}
+
+// idByName walks a listing and returns the id of the item called name, or
+// "" when there is none: a second deploy finds by name what the stack
+// state does not know.
+func idByName[O, S any](ctx context.Context, p pager[O], items func(O) []S, nameID func(S) (name, id *string), name string) (string, error) {
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, it := range items(page) {
+			if n, id := nameID(it); aws.ToString(n) == name {
+				return aws.ToString(id), nil
+			}
+		}
+	}
+	return "", nil
 }
