@@ -99,7 +99,7 @@ func (s *Service) QueueARN(instanceID, queueID string) string {
 func (s *Service) PhoneNumber(ctx context.Context, phoneID string) (string, error) {
 	var number string
 	err := s.view(ctx, func(tx store.Tx) error {
-		rec, ok, err := getJSON[phoneRecord](tx, phoneKey(phoneID))
+		rec, ok, err := store.GetJSON[phoneRecord](tx, phoneKey(phoneID))
 		if err != nil {
 			return err
 		}

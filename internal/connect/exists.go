@@ -23,7 +23,7 @@ func (s *Service) namedExists(ctx context.Context, instanceID string, k kind, re
 	var ok bool
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
-		if ok, err = exists(tx, nameKey(instanceID, k, ref)); ok || err != nil {
+		if ok, err = store.Exists(tx, nameKey(instanceID, k, ref)); ok || err != nil {
 			return err
 		}
 		id, err := s.idFromRef(instanceID, k, ref)
@@ -33,7 +33,7 @@ func (s *Service) namedExists(ctx context.Context, instanceID string, k kind, re
 		if err != nil {
 			return err
 		}
-		ok, err = exists(tx, recordKey(instanceID, k, id))
+		ok, err = store.Exists(tx, recordKey(instanceID, k, id))
 		return err
 	})
 	return ok, err

@@ -117,7 +117,7 @@ func (s *Service) loadFlow(tx store.Tx, instRef, ref string) (inst string, rec *
 	if err != nil {
 		return "", nil, false, err
 	}
-	rec, ok, err := getJSON[flowRecord](tx, recordKey(instID, kindFlow, id))
+	rec, ok, err := store.GetJSON[flowRecord](tx, recordKey(instID, kindFlow, id))
 	if err != nil {
 		return "", nil, false, err
 	}
@@ -185,7 +185,7 @@ func (s *Service) modifyFlow(ctx context.Context, instRef, flowRef string, chang
 			return err
 		}
 		rec.touch(s.clock.Now())
-		return putJSON(tx, recordKey(inst, kindFlow, rec.ID), rec)
+		return store.PutJSON(tx, recordKey(inst, kindFlow, rec.ID), rec)
 	})
 }
 

@@ -162,7 +162,7 @@ func (s *Service) describeHours(ctx context.Context, in *api.DescribeHoursOfOper
 		}
 		for _, id := range rec.Parents {
 			// A parent cannot be deleted while it has children, so it is there.
-			parent, _, err := getJSON[hoursRecord](tx, recordKey(inst, kindHours, id))
+			parent, _, err := store.GetJSON[hoursRecord](tx, recordKey(inst, kindHours, id))
 			if err != nil {
 				return err
 			}

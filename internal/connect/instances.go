@@ -56,7 +56,7 @@ func (s *Service) EnsureDefaultInstance(ctx context.Context) (id string, created
 }
 
 func (s *Service) putInstance(tx store.RwTx, rec *instanceRecord) error {
-	if err := putJSON(tx, instanceKey(rec.ID), rec); err != nil {
+	if err := store.PutJSON(tx, instanceKey(rec.ID), rec); err != nil {
 		return err
 	}
 	return tx.Put([]byte(aliasKey(rec.Alias)), []byte(rec.ID))
@@ -94,7 +94,7 @@ func (s *Service) createInstance(ctx context.Context, in *api.CreateInstanceRequ
 		if n >= s.cfg.Quotas.InstancesPerAccount {
 			return apiErr(codeQuota, "the account already has %d instances, its quota (InstancesPerAccount)", n)
 		}
-		if ok, err := exists(tx, aliasKey(rec.Alias)); err != nil || ok {
+		if ok, err := store.Exists(tx, aliasKey(rec.Alias)); err != nil || ok {
 			if err != nil {
 				return err
 			}
@@ -115,7 +115,7 @@ func (s *Service) instance(tx store.Tx, ref string) (*instanceRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec, ok, err := getJSON[instanceRecord](tx, instanceKey(id))
+	rec, ok, err := store.GetJSON[instanceRecord](tx, instanceKey(id))
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (s *Service) instanceID(tx store.Tx, ref string) (string, error) {
 			return "", notFound("instance %s was not found", ref)
 		}
 	}
-	ok, err := exists(tx, instanceKey(id))
+	ok, err := store.Exists(tx, instanceKey(id))
 	if err != nil {
 		return "", err
 	}
@@ -225,7 +225,7 @@ func (s *Service) deleteInstance(ctx context.Context, in *api.DeleteInstanceRequ
 		if err := s.releaseInstanceNumbers(tx, rec.ID); err != nil {
 			return err
 		}
-		if err := deletePrefix(tx, instancePrefix(rec.ID)); err != nil {
+		if err := store.DeletePrefix(tx, instancePrefix(rec.ID)); err != nil {
 			return err
 		}
 		if err := tx.Delete([]byte(aliasKey(rec.Alias))); err != nil {

@@ -42,7 +42,7 @@ func (s *Service) associateLambda(ctx context.Context, in *api.AssociateLambdaFu
 			return err
 		}
 		key := lambdaKey(instID, in.FunctionArn)
-		prev, ok, err := getJSON[lambdaRecord](tx, key)
+		prev, ok, err := store.GetJSON[lambdaRecord](tx, key)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (s *Service) associateLambda(ctx context.Context, in *api.AssociateLambdaFu
 		if n >= s.cfg.Quotas.LambdasPerInstance {
 			return apiErr(codeQuota, "instance %s already has %d Lambda functions, its quota (LambdasPerInstance)", instID, n)
 		}
-		return putJSON(tx, key, &lambdaRecord{FunctionArn: in.FunctionArn, ClientToken: token, AssociatedTime: s.clock.Now().UTC()})
+		return store.PutJSON(tx, key, &lambdaRecord{FunctionArn: in.FunctionArn, ClientToken: token, AssociatedTime: s.clock.Now().UTC()})
 	})
 }
 
@@ -93,7 +93,7 @@ func (s *Service) disassociateLambda(ctx context.Context, in *api.DisassociateLa
 			return err
 		}
 		key := lambdaKey(instID, in.FunctionArn)
-		ok, err := exists(tx, key)
+		ok, err := store.Exists(tx, key)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Service) LambdaAllowed(ctx context.Context, instanceID, functionARN str
 			if err != nil {
 				return err
 			}
-			ok, err = exists(tx, lambdaKey(instID, functionARN))
+			ok, err = store.Exists(tx, lambdaKey(instID, functionARN))
 			return err
 		})
 		return ok, err

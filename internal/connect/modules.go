@@ -138,7 +138,7 @@ func (s *Service) moduleByToken(tx store.Tx, inst, token string) (*moduleRecord,
 	if err != nil {
 		return nil, err
 	}
-	rec, _, err := getJSON[moduleRecord](tx, recordKey(inst, kindModule, string(b)))
+	rec, _, err := store.GetJSON[moduleRecord](tx, recordKey(inst, kindModule, string(b)))
 	return rec, err
 }
 

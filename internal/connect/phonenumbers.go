@@ -122,7 +122,7 @@ func (s *Service) claimPhoneNumber(ctx context.Context, in *api.ClaimPhoneNumber
 			}
 		}
 		// AWS answers a number that is already claimed (by anyone) this way.
-		taken, err := exists(tx, phoneNumberKey(in.PhoneNumber))
+		taken, err := store.Exists(tx, phoneNumberKey(in.PhoneNumber))
 		if err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func (s *Service) claimPhoneNumber(ctx context.Context, in *api.ClaimPhoneNumber
 		if err := tx.Put([]byte(phoneNumberKey(rec.Number)), []byte(rec.ID)); err != nil {
 			return err
 		}
-		return putJSON(tx, phoneKey(rec.ID), rec)
+		return store.PutJSON(tx, phoneKey(rec.ID), rec)
 	})
 	if err != nil {
 		return nil, err
@@ -165,7 +165,7 @@ func (s *Service) phoneByToken(tx store.Tx, token string) (*phoneRecord, error) 
 	if err != nil {
 		return nil, err
 	}
-	rec, _, err := getJSON[phoneRecord](tx, phoneKey(string(id)))
+	rec, _, err := store.GetJSON[phoneRecord](tx, phoneKey(string(id)))
 	return rec, err
 }
 
@@ -225,7 +225,7 @@ func (s *Service) loadPhone(tx store.Tx, ref string) (*phoneRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec, ok, err := getJSON[phoneRecord](tx, phoneKey(id))
+	rec, ok, err := store.GetJSON[phoneRecord](tx, phoneKey(id))
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +428,7 @@ func (s *Service) associatePhoneNumberFlow(ctx context.Context, in *api.Associat
 			return invalidParam("contact flow %s has never been published; publish it before routing a number to it", flow.ID)
 		}
 		rec.FlowID = flow.ID
-		return putJSON(tx, phoneKey(rec.ID), rec)
+		return store.PutJSON(tx, phoneKey(rec.ID), rec)
 	})
 }
 
@@ -447,7 +447,7 @@ func (s *Service) disassociatePhoneNumberFlow(ctx context.Context, in *api.Disas
 			return nil
 		}
 		rec.FlowID = ""
-		return putJSON(tx, phoneKey(rec.ID), rec)
+		return store.PutJSON(tx, phoneKey(rec.ID), rec)
 	})
 }
 
@@ -464,7 +464,7 @@ func (s *Service) NumberRoute(ctx context.Context, e164 string) (instanceID, flo
 		if err != nil {
 			return err
 		}
-		rec, ok, err := getJSON[phoneRecord](tx, phoneKey(string(id)))
+		rec, ok, err := store.GetJSON[phoneRecord](tx, phoneKey(string(id)))
 		if err != nil {
 			return err
 		}
@@ -475,7 +475,7 @@ func (s *Service) NumberRoute(ctx context.Context, e164 string) (instanceID, flo
 		if rec.FlowID == "" {
 			return nil
 		}
-		live, err := exists(tx, recordKey(rec.InstanceID, kindFlow, rec.FlowID))
+		live, err := store.Exists(tx, recordKey(rec.InstanceID, kindFlow, rec.FlowID))
 		if live {
 			flowID = rec.FlowID
 		}

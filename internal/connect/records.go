@@ -85,52 +85,6 @@ func (s *Service) idFromRef(inst string, k kind, ref string) (string, error) {
 	return id, nil
 }
 
-// getJSON reads the record at key into a new T; ok is false when absent.
-func getJSON[T any](tx store.Tx, key string) (*T, bool, error) {
-	b, err := tx.Get([]byte(key))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	v := new(T)
-	if err := json.Unmarshal(b, v); err != nil {
-		return nil, false, fmt.Errorf("connect: corrupt record %s: %w", key, err)
-	}
-	return v, true, nil
-}
-
-func putJSON(tx store.RwTx, key string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.Put([]byte(key), b)
-}
-
-func exists(tx store.Tx, key string) (bool, error) {
-	_, err := tx.Get([]byte(key))
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
-// deletePrefix removes every key that starts with prefix.
-func deletePrefix(tx store.RwTx, prefix string) error {
-	var keys [][]byte
-	for k := range tx.Scan([]byte(prefix), store.PrefixEnd([]byte(prefix))) {
-		keys = append(keys, append([]byte(nil), k...))
-	}
-	for _, k := range keys {
-		if err := tx.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // pageRequest is a list call's paging: its token, its page size, and a scope
 // naming the listing (and its filters) so a token cannot cross listings.
 type pageRequest struct {
@@ -266,7 +220,7 @@ func insertRecord(s *Service, tx store.RwTx, inst string, k kind, limit int, id,
 		return err
 	}
 	rec.touch(s.clock.Now())
-	return putJSON(tx, recordKey(inst, k, id), rec)
+	return store.PutJSON(tx, recordKey(inst, k, id), rec)
 }
 
 // loadRecord reads the record of kind k that ref (an id or ARN) names in
@@ -281,7 +235,7 @@ func loadRecord[T any](s *Service, tx store.Tx, instRef string, k kind, ref stri
 	if err != nil {
 		return "", nil, err
 	}
-	rec, ok, err := getJSON[T](tx, recordKey(instID, k, id))
+	rec, ok, err := store.GetJSON[T](tx, recordKey(instID, k, id))
 	if err != nil {
 		return "", nil, err
 	}
@@ -317,7 +271,7 @@ func modifyRecord[T any, P interface {
 		P(rec).touch(s.clock.Now())
 		// loadRecord resolved ref already, so this cannot fail.
 		id, _ := s.idFromRef(inst, k, ref)
-		return putJSON(tx, recordKey(inst, k, id), rec)
+		return store.PutJSON(tx, recordKey(inst, k, id), rec)
 	})
 }
 

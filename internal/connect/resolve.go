@@ -79,7 +79,7 @@ func (s *Service) resolveID(tx store.Tx, instanceID string, k kind, ref string) 
 	if err != nil {
 		return "", err
 	}
-	if ok, err := exists(tx, recordKey(instanceID, k, id)); !ok || err != nil {
+	if ok, err := store.Exists(tx, recordKey(instanceID, k, id)); !ok || err != nil {
 		return "", err
 	}
 	return id, nil

@@ -63,7 +63,7 @@ func (s *Service) createDomain(ctx context.Context, in *api.CreateDomainRequest)
 		Tags: in.Tags, CreatedAt: now, LastUpdatedAt: now,
 	}
 	err := s.db.Update(ctx, func(tx store.RwTx) error {
-		found, err := exists(tx, domainKey(in.DomainName))
+		found, err := store.Exists(tx, domainKey(in.DomainName))
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *Service) createDomain(ctx context.Context, in *api.CreateDomainRequest)
 		if n := len(scanKeys(tx, domainsPrefix, s.cfg.Quotas.DomainsPerAccount)); n >= s.cfg.Quotas.DomainsPerAccount {
 			return badRequest("this account already has %d domains, its quota", n)
 		}
-		return putJSON(tx, domainKey(in.DomainName), rec)
+		return store.PutJSON(tx, domainKey(in.DomainName), rec)
 	})
 	if err != nil {
 		return nil, err
@@ -94,14 +94,14 @@ func (s *Service) getDomain(ctx context.Context, in *api.GetDomainRequest) (*api
 	}
 	var out *api.GetDomainResponse
 	err := s.db.View(ctx, func(tx store.Tx) error {
-		rec, ok, err := getJSON[domainRecord](tx, domainKey(in.DomainName))
+		rec, ok, err := store.GetJSON[domainRecord](tx, domainKey(in.DomainName))
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return notFound("Domain %s does not exist", in.DomainName)
 		}
-		st, _, err := getJSON[domainStats](tx, statsKey(in.DomainName))
+		st, _, err := store.GetJSON[domainStats](tx, statsKey(in.DomainName))
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (s *Service) updateDomain(ctx context.Context, in *api.UpdateDomainRequest)
 	err := s.db.Update(ctx, func(tx store.RwTx) error {
 		var ok bool
 		var err error
-		rec, ok, err = getJSON[domainRecord](tx, domainKey(in.DomainName))
+		rec, ok, err = store.GetJSON[domainRecord](tx, domainKey(in.DomainName))
 		if err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func (s *Service) updateDomain(ctx context.Context, in *api.UpdateDomainRequest)
 			rec.Tags = in.Tags
 		}
 		rec.LastUpdatedAt = s.clock.Now().UTC()
-		return putJSON(tx, domainKey(in.DomainName), rec)
+		return store.PutJSON(tx, domainKey(in.DomainName), rec)
 	})
 	if err != nil {
 		return nil, err
@@ -176,14 +176,14 @@ func (s *Service) updateDomain(ctx context.Context, in *api.UpdateDomainRequest)
 
 func (s *Service) deleteDomain(ctx context.Context, in *api.DeleteDomainRequest) (*api.DeleteDomainResponse, error) {
 	err := s.db.Update(ctx, func(tx store.RwTx) error {
-		found, err := exists(tx, domainKey(in.DomainName))
+		found, err := store.Exists(tx, domainKey(in.DomainName))
 		if err != nil {
 			return err
 		}
 		if !found {
 			return notFound("Domain %s does not exist", in.DomainName)
 		}
-		if err := deletePrefix(tx, domainPrefix(in.DomainName)); err != nil {
+		if err := store.DeletePrefix(tx, domainPrefix(in.DomainName)); err != nil {
 			return err
 		}
 		return tx.Delete([]byte(domainKey(in.DomainName)))

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -75,49 +74,6 @@ func expiryStamp(at int64) string {
 
 // profileIDLen is the length of a profile id: a UUID without its dashes.
 const profileIDLen = 32
-
-// getJSON reads the record at key into a new T; ok is false when absent.
-func getJSON[T any](tx store.Tx, key string) (*T, bool, error) {
-	b, err := tx.Get([]byte(key))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	v := new(T)
-	if err := json.Unmarshal(b, v); err != nil {
-		return nil, false, fmt.Errorf("profiles: corrupt record %s: %w", key, err)
-	}
-	return v, true, nil
-}
-
-func putJSON(tx store.RwTx, key string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.Put([]byte(key), b)
-}
-
-func exists(tx store.Tx, key string) (bool, error) {
-	_, err := tx.Get([]byte(key))
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
-// deletePrefix removes every key that starts with prefix.
-func deletePrefix(tx store.RwTx, prefix string) error {
-	keys := scanKeys(tx, prefix, -1)
-	for _, k := range keys {
-		if err := tx.Delete([]byte(k)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // scanKeys returns up to limit keys (all when limit < 0) under prefix.
 func scanKeys(tx store.Tx, prefix string, limit int) []string {

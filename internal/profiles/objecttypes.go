@@ -194,7 +194,7 @@ func (s *Service) putObjectType(ctx context.Context, in *api.PutProfileObjectTyp
 		return nil, err
 	}
 	err := s.update(ctx, in.DomainName, func(w *wtx) error {
-		old, ok, err := getJSON[objectType](w.tx, typeKey(w.dom.Name, t.Name))
+		old, ok, err := store.GetJSON[objectType](w.tx, typeKey(w.dom.Name, t.Name))
 		if err != nil {
 			return err
 		}
@@ -209,7 +209,7 @@ func (s *Service) putObjectType(ctx context.Context, in *api.PutProfileObjectTyp
 		} else if n := len(scanKeys(w.tx, typePrefix(w.dom.Name), s.cfg.Quotas.ObjectTypesPerDomain)); n >= s.cfg.Quotas.ObjectTypesPerDomain {
 			return badRequest("domain %s already has %d object types, its quota", w.dom.Name, n)
 		}
-		if err := putJSON(w.tx, typeKey(w.dom.Name, t.Name), t); err != nil {
+		if err := store.PutJSON(w.tx, typeKey(w.dom.Name, t.Name), t); err != nil {
 			return err
 		}
 		return w.rebuildKinds()
@@ -251,12 +251,12 @@ func (s *Service) typeOutput(t *objectType) *api.GetProfileObjectTypeResponse {
 
 // readType reads an explicitly defined type.
 func readType(tx store.Tx, dom, name string) (*objectType, bool, error) {
-	return getJSON[objectType](tx, typeKey(dom, name))
+	return store.GetJSON[objectType](tx, typeKey(dom, name))
 }
 
 // domainExists answers 404 for an unknown domain in read transactions.
 func domainExists(tx store.Tx, dom string) error {
-	ok, err := exists(tx, domainKey(dom))
+	ok, err := store.Exists(tx, domainKey(dom))
 	if err != nil {
 		return err
 	}
@@ -372,7 +372,7 @@ func readKind(tx store.Tx, dom, key string) (string, error) {
 func (w *wtx) rebuildKinds() error {
 	var types []*objectType
 	for _, k := range scanKeys(w.tx, typePrefix(w.dom.Name), -1) {
-		t, ok, err := getJSON[objectType](w.tx, k)
+		t, ok, err := store.GetJSON[objectType](w.tx, k)
 		if err != nil {
 			return err
 		}
@@ -397,7 +397,7 @@ func (w *wtx) rebuildKinds() error {
 			}
 		}
 	}
-	if err := deletePrefix(w.tx, kindPrefix(w.dom.Name)); err != nil {
+	if err := store.DeletePrefix(w.tx, kindPrefix(w.dom.Name)); err != nil {
 		return err
 	}
 	for key, kind := range kinds {
@@ -411,7 +411,7 @@ func (w *wtx) rebuildKinds() error {
 
 func (s *Service) deleteObjectType(ctx context.Context, in *api.DeleteProfileObjectTypeRequest) (*api.DeleteProfileObjectTypeResponse, error) {
 	err := s.update(ctx, in.DomainName, func(w *wtx) error {
-		ok, err := exists(w.tx, typeKey(w.dom.Name, in.ObjectTypeName))
+		ok, err := store.Exists(w.tx, typeKey(w.dom.Name, in.ObjectTypeName))
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ const purgeBatch = 100
 // begin loads the domain (answering 404 for an unknown one) and removes
 // expired data that is due.
 func (s *Service) begin(tx store.RwTx, domain string) (*wtx, error) {
-	dom, ok, err := getJSON[domainRecord](tx, domainKey(domain))
+	dom, ok, err := store.GetJSON[domainRecord](tx, domainKey(domain))
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func (w *wtx) dropProfileRecord(p *profileRecord) error {
 
 // object loads a stored object; ok is false when absent.
 func (w *wtx) object(typ, uk string) (*objectRecord, bool, error) {
-	o, ok, err := getJSON[objectRecord](w.tx, objectKey(w.dom.Name, typ, uk))
+	o, ok, err := store.GetJSON[objectRecord](w.tx, objectKey(w.dom.Name, typ, uk))
 	if err != nil || !ok {
 		return nil, false, err
 	}
@@ -266,7 +266,7 @@ func (w *wtx) saveObject(o *objectRecord) error {
 		}
 	}
 	o.stored = now
-	return putJSON(w.tx, objectKey(dom, o.Type, o.UniqueKey), o)
+	return store.PutJSON(w.tx, objectKey(dom, o.Type, o.UniqueKey), o)
 }
 
 // deleteObject removes an object record and its index entries; the
@@ -276,7 +276,7 @@ func (w *wtx) deleteObject(o *objectRecord) error {
 	key := objectKey(dom, o.Type, o.UniqueKey)
 	// Deleting a profile deletes its objects, possibly under another copy
 	// of the record; the store says whether this one is still there.
-	if ok, err := exists(w.tx, key); err != nil || !ok {
+	if ok, err := store.Exists(w.tx, key); err != nil || !ok {
 		return err
 	}
 	if old := o.stored; old != nil {
@@ -395,7 +395,7 @@ func (w *wtx) commit() error {
 	if w.stats == (domainStats{}) {
 		return nil
 	}
-	st, _, err := getJSON[domainStats](w.tx, statsKey(w.dom.Name))
+	st, _, err := store.GetJSON[domainStats](w.tx, statsKey(w.dom.Name))
 	if err != nil {
 		return err
 	}
@@ -407,7 +407,7 @@ func (w *wtx) commit() error {
 	st.Objects += w.stats.Objects
 	st.Bytes += w.stats.Bytes
 	w.stats = domainStats{}
-	return putJSON(w.tx, statsKey(w.dom.Name), st)
+	return store.PutJSON(w.tx, statsKey(w.dom.Name), st)
 }
 
 // PurgeExpired deletes every expired object and profile in every domain
