@@ -27,6 +27,8 @@ Usage:
                                                bind Lambda function ARNs to what runs them
   hotline profiles import --domain D --type T FILE [--format ndjson|csv] [--errors FILE] [--resume|--restart]
                                                bulk-load Customer Profiles objects
+  hotline profiles link [DOMAIN] [--instance ID] [--unlink]
+                                               give an instance's flows a Customer Profiles domain
   hotline version                              print the version
 
 Run "hotline serve --help" for the server's settings.

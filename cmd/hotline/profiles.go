@@ -31,6 +31,7 @@ const profilesUsage = `Usage:
   hotline profiles import --domain DOMAIN --type OBJECT_TYPE FILE
         [--format ndjson|csv] [--errors FILE] [--workers N] [--batch N]
         [--resume | --restart] [--endpoint URL]
+  hotline profiles link [DOMAIN] [--instance ID] [--unlink] [--endpoint URL]
 
 import reads FILE and puts each row into the Customer Profiles domain as an
 object of OBJECT_TYPE, through PutProfileObject, so the server validates and
@@ -83,11 +84,13 @@ func profilesCmd(args []string) error {
 func runProfiles(ctx context.Context, out, errOut io.Writer, args []string, tty bool) error {
 	if len(args) == 0 {
 		fmt.Fprint(errOut, profilesUsage)
-		return errors.New("profiles: name a subcommand: import")
+		return errors.New("profiles: name a subcommand: import or link")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
 	case "import":
+	case "link":
+		return runProfilesLink(ctx, out, errOut, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, profilesUsage)
 		return nil

@@ -25,6 +25,8 @@ type Env struct {
 	flows   *FlowCache
 	inst    string
 	metrics func(queueID string) interp.Metrics
+	// profiles finds the instance's Customer Profiles domain; nil: none.
+	profiles func(ctx context.Context, instanceID string) (interp.Profiles, error)
 }
 
 var _ interp.Env = (*Env)(nil)
@@ -44,7 +46,9 @@ func NewEnv(conn *connect.Service, cache *FlowCache, instanceID string, metrics 
 // Env returns the Env of an instance over the service's Connect and its
 // shared flow cache.
 func (s *Service) Env(instanceID string, metrics func(queueID string) interp.Metrics) *Env {
-	return NewEnv(s.cfg.Connect, s.flows, instanceID, metrics)
+	e := NewEnv(s.cfg.Connect, s.flows, instanceID, metrics)
+	e.profiles = s.cfg.Profiles
+	return e
 }
 
 // WithContext returns a copy of e whose store reads use ctx (the engine's
@@ -191,6 +195,14 @@ func (e *Env) QueueMetrics(queueID string) (interp.Metrics, error) {
 		return interp.Metrics{}, nil
 	}
 	return e.metrics(queueID), nil
+}
+
+// Profiles returns the Customer Profiles domain linked to the instance.
+func (e *Env) Profiles() (interp.Profiles, error) {
+	if e.profiles == nil {
+		return nil, interp.ErrNoProfiles
+	}
+	return e.profiles(e.ctx, e.inst)
 }
 
 // FlowCache keeps compiled flows and modules by id and content digest, so

@@ -18,6 +18,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/clock"
 	"github.com/hotline-dev/hotline/internal/connect"
+	"github.com/hotline-dev/hotline/internal/flow/interp"
 	"github.com/hotline-dev/hotline/internal/pagetoken"
 	"github.com/hotline-dev/hotline/internal/store"
 )
@@ -99,6 +100,9 @@ type Config struct {
 	// contact, with the attributes the request wrote, so that the channel
 	// holding the contact in memory can merge them before it next stores it.
 	OnAttributes func(ctx context.Context, instanceID, contactID string, written map[string]string)
+	// Profiles returns the Customer Profiles domain linked to an instance,
+	// for the flow engine's profile actions; nil means no instance has one.
+	Profiles func(ctx context.Context, instanceID string) (interp.Profiles, error)
 }
 
 // Service keeps contact records and serves the Connect contact APIs.

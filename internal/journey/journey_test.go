@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/aws/aws-sdk-go-v2/service/customerprofiles"
 
 	"github.com/hotline-dev/hotline/internal/channel/voice"
 	"github.com/hotline-dev/hotline/internal/client"
@@ -115,7 +116,14 @@ type result struct {
 
 func (r *rig) call(t *testing.T, to string, at time.Time, s voice.Script) *result {
 	t.Helper()
-	rec, err := r.sim.Run(context.Background(), &voice.Call{To: to, At: at, Script: s})
+	return r.callFrom(t, "", to, at, s)
+}
+
+// callFrom is call from the caller's number from ("" for the simulator's
+// default).
+func (r *rig) callFrom(t *testing.T, from, to string, at time.Time, s voice.Script) *result {
+	t.Helper()
+	rec, err := r.sim.Run(context.Background(), &voice.Call{To: to, From: from, At: at, Script: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -809,4 +817,65 @@ func TestCallsFollowChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.wantQueued(t, r.call(t, journey.DemoNumber, open, online), "HarbourBikes_Sales_Online")
+}
+
+// TestCallerFoundByPhone: a dialled number whose item has
+// Flag_DeliveryId_CustomerProfiles enabled looks the caller up by phone in
+// the instance's Customer Profiles domain, links the contact to the
+// profile and keeps its id in Journey_CustomerProfileId; the journey is
+// otherwise unchanged, whatever the lookup finds.
+func TestCallerFoundByPhone(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	cp := customerprofiles.NewFromConfig(r.ts.AWSConfig())
+	if _, err := cp.CreateDomain(ctx, &customerprofiles.CreateDomainInput{DomainName: aws.String("harbour"), DefaultExpirationDays: aws.Int32(365)}); err != nil {
+		t.Fatal(err)
+	}
+	newProfile := func(phone, name string) string {
+		out, err := cp.CreateProfile(ctx, &customerprofiles.CreateProfileInput{DomainName: aws.String("harbour"),
+			PhoneNumber: aws.String(phone), FirstName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.ProfileId)
+	}
+	alex := newProfile("+44 7700 900123", "Alex")
+	newProfile("+447700900555", "Sam")
+	newProfile("+447700900555", "Kim")
+
+	welcome := r.demoValue(t, "DeliveryId", journey.DemoNumber, "Prompt_DeliveryId_Welcome")
+	pre := r.demoValue(t, "SteeringMenu", "HarbourBikes_Main", "Prompt_SteeringMenu_PreMenuOptions")
+	main := r.demoValue(t, "SteeringMenu", "HarbourBikes_Main", "Prompt_SteeringMenu_MenuOptions")
+	call := func(from string, errors ...string) *result {
+		t.Helper()
+		res := r.callFrom(t, from, journey.DemoNumber, open, voice.Script{Presses: []string{"hangup"}})
+		wantHeard(t, res, welcome, pre, main)
+		if got := res.errors(); !slices.Equal(got, errors) {
+			t.Errorf("errors %q, want %q:\n%s", got, errors, res.dump())
+		}
+		return res
+	}
+	profileOf := func(res *result) string { return res.rec.Attributes["Journey_CustomerProfileId"] }
+
+	// Disabled, as in the demo: nobody is looked up.
+	if got := profileOf(call("+447700900123")); got != "" {
+		t.Errorf("flag disabled: profile %q looked up", got)
+	}
+	r.put(t, r.with(t, "DeliveryId", journey.DemoNumber, "Flag_DeliveryId_CustomerProfiles", "enabled"), false)
+	// Enabled without a linked domain: the lookup fails and the call goes on.
+	if got := profileOf(call("+447700900123", "find caller: NoMatchingError")); got != "" {
+		t.Errorf("no domain linked: profile %q", got)
+	}
+	if _, err := r.ts.Server.Profiles.LinkDomain(ctx, r.demo.InstanceID, "harbour"); err != nil {
+		t.Fatal(err)
+	}
+	if got := profileOf(call("+447700900123")); got != alex {
+		t.Errorf("known caller: profile %q, want %q", got, alex)
+	}
+	if got := profileOf(call("+447700900999", "find caller: NoneFoundError")); got != "" {
+		t.Errorf("unknown caller: profile %q", got)
+	}
+	if got := profileOf(call("+447700900555", "find caller: MultipleFoundError")); got != "" {
+		t.Errorf("a number two profiles share: profile %q", got)
+	}
 }

@@ -87,6 +87,8 @@ type Server struct {
 	Contacts *contacts.Service
 	// Functions holds the Lambda function bindings flows invoke.
 	Functions *lambda.Service
+	// Profiles is Customer Profiles, and the domain each instance's flows use.
+	Profiles *profiles.Service
 	// DefaultInstanceID is the id of the instance created on first start.
 	DefaultInstanceID string
 	// FirstStart says this start created the default instance: the data
@@ -139,9 +141,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Registerer: reg,
 	})
 	conn := connect.New(connect.Config{Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas}, db, cfg.Clock, cfg.Logger)
+	prof := profiles.New(profiles.Config{Region: cfg.Region, AccountID: cfg.AccountID}, db, cfg.Clock, cfg.Logger)
 	var ob *outbound.Service // StopContact hangs up the outbound calls it dials
 	cts := contacts.New(contacts.Config{Region: cfg.Region, AccountID: cfg.AccountID, Connect: conn,
-		OnStop: func(ctx context.Context, inst, id string) { ob.Stopped(ctx, inst, id) }}, db, cfg.Clock, cfg.Logger)
+		OnStop:   func(ctx context.Context, inst, id string) { ob.Stopped(ctx, inst, id) },
+		Profiles: prof.FlowProfiles}, db, cfg.Clock, cfg.Logger)
 	connAPI := conn.API()
 	cts.Register(connAPI)
 	e.Register(connAPI)
@@ -163,8 +167,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		db.Close()
 		return nil, fmt.Errorf("binding the configuration lookup function: %w", err)
 	}
-	prof := profiles.New(profiles.Config{Region: cfg.Region, AccountID: cfg.AccountID}, db, cfg.Clock, cfg.Logger)
 	e.Register(prof.API())
+	for pattern, h := range prof.Routes() {
+		e.HandleInternal(pattern, h, true)
+	}
 	e.HandleInternal("GET /_hotline/health", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
@@ -215,7 +221,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		e.HandleInternal(pattern, h, true)
 	}
 	ev.Start()
-	return &Server{events: ev, cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, DefaultInstanceID: id, FirstStart: created, outbound: ob,
+	return &Server{events: ev, cfg: cfg, db: db, edge: e, Connect: conn, Contacts: cts, Functions: fns, Profiles: prof, DefaultInstanceID: id, FirstStart: created, outbound: ob,
 		FlowConfig: fc, LookupARN: lookupARN, unregisterLookup: unregisterLookup}, nil
 }
 

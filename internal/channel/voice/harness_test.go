@@ -73,6 +73,7 @@ func (e *testEnv) AgentQueue(ref string) (*interp.Queue, error)      { return ni
 func (e *testEnv) Hours(ref string) (*interp.Hours, error)           { return get(e.hours, ref) }
 func (e *testEnv) Prompt(ref string) (*interp.PromptResource, error) { return get(e.prompts, ref) }
 func (e *testEnv) QueueMetrics(string) (interp.Metrics, error)       { return interp.Metrics{}, nil }
+func (e *testEnv) Profiles() (interp.Profiles, error)                { return nil, interp.ErrNoProfiles }
 
 // add compiles a flow and publishes it under id.
 func (e *testEnv) add(t testing.TB, id, typ, content string) {

@@ -85,6 +85,9 @@ func (r *run) exec(a *flow.Action) outcome {
 		return r.invokeFunction(a)
 	case flow.TypeCreateCallbackContact:
 		return r.createCallback(a)
+	case flow.TypeGetCustomerProfile, flow.TypeCreateCustomerProfile, flow.TypeUpdateCustomerProfile,
+		flow.TypeAssociateContactToCustomerProfile:
+		return r.profileAction(a)
 	}
 	// Fail loudly: an action the engine does not implement is never skipped.
 	return fault("action " + quote(a.Identifier) + ": action type " + a.Type.String() + " is not implemented by the Hotline flow engine")

@@ -37,7 +37,11 @@ type Contact struct {
 	// Queue is the working queue (UpdateContactTargetQueue); zero when unset.
 	Queue QueueRef `json:"Queue,omitzero"`
 	// Attributes are the user-defined contact attributes, $.Attributes.
-	Attributes     map[string]string `json:"Attributes,omitempty"`
+	Attributes map[string]string `json:"Attributes,omitempty"`
+	// Customer is $.Customer: the profile the Customer Profiles actions
+	// found, created or updated, by field name (ProfileId, FirstName,
+	// Attributes.tier, ...).
+	Customer       map[string]string `json:"Customer,omitempty"`
 	CallbackNumber string            `json:"CallbackNumber,omitempty"`
 	Recording      Recording         `json:"Recording,omitzero"`
 	// RecordingAndAnalytics keeps the last UpdateContactRecordingAndAnalyticsBehavior

@@ -238,6 +238,7 @@ func (w *jsonWriter) contact(b []byte, c *Contact) []byte {
 		b = w.close(b)
 	}
 	b = w.stringMap(b, `"Attributes":`, c.Attributes)
+	b = w.stringMap(b, `"Customer":`, c.Customer)
 	b = w.strOmit(b, `"CallbackNumber":`, c.CallbackNumber)
 	b = w.recording(b, &c.Recording)
 	if len(c.RecordingAndAnalytics) > 0 {

@@ -230,6 +230,7 @@ func FuzzContactJSON(f *testing.F) {
 		c := g.contact()
 		c.ContactID, c.Name = s1, s2
 		c.Attributes = map[string]string{s1: s2, s2: s1, "k": s1 + s2}
+		c.Customer = map[string]string{"ProfileId": s1, "Attributes." + s2: s2}
 		c.RoutingCriteria = doc
 		c.Clock = time.Unix(unix, 0).In(time.FixedZone("", int(unix%(26*3600))))
 		if d, err := ParseData(doc); err == nil {
@@ -260,6 +261,7 @@ func fullContact() *Contact {
 		LanguageCode: "en-GB", Voice: Voice{ID: "Amy", Engine: "neural", Style: "Conversational"},
 		Queue:      QueueRef{ID: "q", ARN: "arn:q", Name: "Billing", OutboundCallerIDNumber: "+1"},
 		Attributes: map[string]string{"z": "1", "a": "<2>", "m": "\u2028"}, CallbackNumber: "+1555",
+		Customer: map[string]string{"ProfileId": "p1", "Attributes.tier": "gold"},
 		Recording: Recording{Agent: true, Customer: true, Screen: true, IVR: true, Set: true,
 			Analytics: Analytics{Enabled: true, Language: "en-US", Redaction: true, RedactionResults: "RedactedAndOriginal", Modes: []string{"PostContact", "RealTime"}}},
 		RecordingAndAnalytics: map[string]json.RawMessage{"VoiceBehavior": json.RawMessage(`{ "x" : "<y>" }`)},

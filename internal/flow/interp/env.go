@@ -30,6 +30,9 @@ type Env interface {
 	Prompt(ref string) (*PromptResource, error)
 	// QueueMetrics returns the current metrics of the queue with id queueID.
 	QueueMetrics(queueID string) (Metrics, error)
+	// Profiles returns the Customer Profiles domain linked to the
+	// instance, or ErrNoProfiles.
+	Profiles() (Profiles, error)
 }
 
 // ErrNotFound is what Env methods return when a reference names nothing.

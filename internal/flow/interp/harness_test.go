@@ -24,6 +24,8 @@ type testEnv struct {
 	hours   map[string]*Hours
 	prompts map[string]*PromptResource
 	metrics map[string]Metrics
+	// profiles is the linked Customer Profiles domain; nil: none.
+	profiles Profiles
 }
 
 func newEnv() *testEnv {
@@ -55,6 +57,12 @@ func (e *testEnv) AgentQueue(ref string) (*Queue, error)      { return lookup(e.
 func (e *testEnv) Hours(ref string) (*Hours, error)           { return lookup(e.hours, ref) }
 func (e *testEnv) Prompt(ref string) (*PromptResource, error) { return lookup(e.prompts, ref) }
 func (e *testEnv) QueueMetrics(id string) (Metrics, error)    { return e.metrics[id], nil }
+func (e *testEnv) Profiles() (Profiles, error) {
+	if e.profiles == nil {
+		return nil, ErrNoProfiles
+	}
+	return e.profiles, nil
+}
 func (e *testEnv) addQueue(q *Queue) {
 	q.ARN = arnOf("queue", q.ID)
 	e.queues[q.ID], e.queues[q.ARN] = q, q

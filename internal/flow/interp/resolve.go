@@ -31,6 +31,8 @@ func (r *run) lookup(p *flow.Path) (string, bool) {
 			v, ok := c.Attributes[rest[0].Name]
 			return v, ok
 		}
+	case "Customer":
+		return c.customerField(rest)
 	case "FlowAttributes":
 		if len(rest) == 1 && fr != nil {
 			v, ok := fr.FlowAttributes[rest[0].Name]

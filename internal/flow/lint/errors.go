@@ -16,6 +16,8 @@ const (
 	errInvalidCallbackNumber       = "InvalidCallbackNumber"
 	errCallbackNumberNotDialable   = "CallbackNumberNotDialable"
 	errTimeLimitExceeded           = "TimeLimitExceeded"
+	errNoneFound                   = "NoneFoundError"
+	errMultipleFound               = "MultipleFoundError"
 )
 
 // justNoMatchingError is the expectation of an action whose only failure
@@ -84,11 +86,13 @@ var expectedErrors = map[flow.ActionType]func(a *flow.Action, flowType string) [
 	flow.TypeUpdateContactCallbackNumber: func(*flow.Action, string) []string {
 		return []string{errInvalidCallbackNumber, errCallbackNumberNotDialable}
 	},
-	flow.TypeInvokeFlowModule:                          justNoMatchingError,
-	flow.TypeCreateTask:                                justNoMatchingError,
-	flow.TypeInvokeLambdaFunction:                      justNoMatchingError,
-	flow.TypeCreateCallbackContact:                     justNoMatchingError,
-	flow.TypeGetCustomerProfile:                        justNoMatchingError,
+	flow.TypeInvokeFlowModule:      justNoMatchingError,
+	flow.TypeCreateTask:            justNoMatchingError,
+	flow.TypeInvokeLambdaFunction:  justNoMatchingError,
+	flow.TypeCreateCallbackContact: justNoMatchingError,
+	flow.TypeGetCustomerProfile: func(*flow.Action, string) []string {
+		return []string{errNoneFound, errMultipleFound, flow.ErrNoMatchingError}
+	},
 	flow.TypeCreateCustomerProfile:                     justNoMatchingError,
 	flow.TypeUpdateCustomerProfile:                     justNoMatchingError,
 	flow.TypeAssociateContactToCustomerProfile:         justNoMatchingError,
