@@ -178,7 +178,7 @@ func (c *compiler) startAction(top map[string]json.RawMessage, hasActions bool) 
 		// Without a usable Actions array every name would be unknown; that
 		// problem is reported once, on Actions.
 		if hasActions {
-			c.ps.doc("StartAction %q does not name an action", id)
+			c.ps.docKind(ProblemDanglingTarget, "StartAction %q does not name an action", id)
 		}
 		return -1
 	}
@@ -234,7 +234,7 @@ func (c *compiler) action(a *Action, i int, raw json.RawMessage, obj map[string]
 		}
 		t, ok := LookupActionType(name)
 		if !ok {
-			c.ps.action(i, id, "unknown action type %q%s", name, legacyHint(name))
+			c.ps.actionKind(ProblemUnknownActionType, i, id, "unknown action type %q%s", name, legacyHint(name))
 			break
 		}
 		a.Type, typeKnown = t, true
@@ -431,7 +431,7 @@ func (c *compiler) target(i int, id, where string, raw json.RawMessage) int {
 	}
 	j, ok := c.ids[name]
 	if !ok {
-		c.ps.action(i, id, "%s refers to unknown action %q", where, name)
+		c.ps.actionKind(ProblemDanglingTarget, i, id, "%s refers to unknown action %q", where, name)
 		return -1
 	}
 	return j

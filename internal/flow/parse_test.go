@@ -704,3 +704,29 @@ func TestErrorTarget(t *testing.T) {
 		t.Errorf("unhandled error target %d, want -1", got)
 	}
 }
+
+// TestProblemKinds: the problems tools sort by kind carry it, so that
+// hotline lint never reads the wording.
+func TestProblemKinds(t *testing.T) {
+	tests := []struct {
+		name, content string
+		want          ProblemKind
+	}{
+		{"unknown type", flowJSON(act("start", "PlayPrompt", `"Transitions":{"NextAction":"end"}`), okEnd), ProblemUnknownActionType},
+		{"dangling NextAction", flowJSON(act("start", "DisconnectParticipant", `"Transitions":{"NextAction":"nowhere"}`), okEnd), ProblemDanglingTarget},
+		{"dangling StartAction", `{"Version":"2019-10-30","StartAction":"nowhere","Actions":[` + okEnd + `]}`, ProblemDanglingTarget},
+		{"anything else", `{"Version":"2019-10-31","StartAction":"end","Actions":[` + okEnd + `]}`, ProblemInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.content), KindFlow)
+			var invalid *InvalidError
+			if !errors.As(err, &invalid) || len(invalid.Problems) == 0 {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got := invalid.Problems[0].Kind; got != tt.want {
+				t.Errorf("kind %d, want %d (%s)", got, tt.want, invalid.Problems[0].Message)
+			}
+		})
+	}
+}

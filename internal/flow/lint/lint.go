@@ -189,7 +189,7 @@ func (l *linter) parseProblems(err error) {
 			msg = strings.TrimPrefix(msg, "action "+strconv.Quote(p.ActionID)+": ")
 		}
 		l.list = append(l.list, located{at: -1, Finding: Finding{
-			Severity: SeverityError, ActionID: p.ActionID, Check: classify(p.Message), Message: msg,
+			Severity: SeverityError, ActionID: p.ActionID, Check: checkOf(p.Kind), Message: msg,
 		}})
 	}
 	if len(invalid.Problems) >= flow.MaxProblems {
@@ -197,13 +197,12 @@ func (l *linter) parseProblems(err error) {
 	}
 }
 
-// classify names the check a Parse problem belongs to, from the wording
-// internal/flow uses (lint_test pins it, so a rewording is caught).
-func classify(msg string) string {
-	switch {
-	case strings.Contains(msg, "unknown action type"):
+// checkOf names the check a Parse problem belongs to.
+func checkOf(k flow.ProblemKind) string {
+	switch k {
+	case flow.ProblemUnknownActionType:
 		return CheckUnknownActionType
-	case strings.Contains(msg, "refers to unknown action"), strings.Contains(msg, "does not name an action"):
+	case flow.ProblemDanglingTarget:
 		return CheckDanglingTarget
 	}
 	return CheckInvalid
