@@ -22,6 +22,12 @@ type Config struct {
 	Region    string
 	AccountID string
 	Quotas    Quotas // zero fields take DefaultQuotas' values
+	// OnInstanceDeleted is called after DeleteInstance removed an
+	// instance, so that the services keeping data of their own per
+	// instance (the configuration table, the Customer Profiles link) drop
+	// it. A failure is logged: the instance is gone either way, and data
+	// left under its unique id is unreachable.
+	OnInstanceDeleted []func(ctx context.Context, instanceID string) error
 }
 
 // Service implements the Connect admin API on a store.

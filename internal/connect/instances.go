@@ -217,11 +217,13 @@ func (s *Service) listInstances(ctx context.Context, in *api.ListInstancesReques
 }
 
 func (s *Service) deleteInstance(ctx context.Context, in *api.DeleteInstanceRequest) (*struct{}, error) {
-	return nil, s.update(ctx, func(tx store.RwTx) error {
+	var id string
+	err := s.update(ctx, func(tx store.RwTx) error {
 		rec, err := s.instance(tx, in.InstanceId)
 		if err != nil {
 			return err
 		}
+		id = rec.ID
 		if err := s.releaseInstanceNumbers(tx, rec.ID); err != nil {
 			return err
 		}
@@ -233,4 +235,13 @@ func (s *Service) deleteInstance(ctx context.Context, in *api.DeleteInstanceRequ
 		}
 		return tx.Delete([]byte(instanceKey(rec.ID)))
 	})
+	if err != nil {
+		return nil, err
+	}
+	for _, drop := range s.cfg.OnInstanceDeleted {
+		if err := drop(ctx, id); err != nil {
+			s.log.Error("dropping the data of a deleted instance", "instanceId", id, "err", err)
+		}
+	}
+	return nil, nil
 }

@@ -77,6 +77,13 @@ func (s *Service) UnlinkDomain(ctx context.Context, instanceID string) error {
 	})
 }
 
+// DropLink removes the instance's link, if any: the instance was deleted.
+func (s *Service) DropLink(ctx context.Context, instanceID string) error {
+	return s.db.Update(ctx, func(tx store.RwTx) error {
+		return tx.Delete([]byte(linkKey(instanceID)))
+	})
+}
+
 // LinkedDomain returns the instance's link; ok is false when it has none.
 func (s *Service) LinkedDomain(ctx context.Context, instanceID string) (l *Link, ok bool, err error) {
 	err = s.db.View(ctx, func(tx store.Tx) error {

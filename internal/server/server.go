@@ -140,8 +140,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Logger:     cfg.Logger,
 		Registerer: reg,
 	})
-	conn := connect.New(connect.Config{Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas}, db, cfg.Clock, cfg.Logger)
 	prof := profiles.New(profiles.Config{Region: cfg.Region, AccountID: cfg.AccountID}, db, cfg.Clock, cfg.Logger)
+	var fc *flowconfig.Service // built over conn, and drops a deleted instance's table
+	conn := connect.New(connect.Config{Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas,
+		OnInstanceDeleted: []func(context.Context, string) error{
+			func(ctx context.Context, id string) error { return fc.DropInstance(ctx, id) },
+			prof.DropLink,
+		}}, db, cfg.Clock, cfg.Logger)
 	var ob *outbound.Service // StopContact hangs up the outbound calls it dials
 	cts := contacts.New(contacts.Config{Region: cfg.Region, AccountID: cfg.AccountID, Connect: conn,
 		OnStop:   func(ctx context.Context, inst, id string) { ob.Stopped(ctx, inst, id) },
@@ -156,7 +161,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for pattern, h := range stacks.New(db, cfg.Clock, cfg.Logger).Routes() {
 		e.HandleInternal(pattern, h, true)
 	}
-	fc := flowconfig.New(db, conn, cfg.Logger)
+	fc = flowconfig.New(db, conn, cfg.Logger)
 	for pattern, h := range fc.Routes() {
 		e.HandleInternal(pattern, h, true)
 	}
