@@ -60,6 +60,7 @@ import (
 	cp "github.com/aws/aws-sdk-go-v2/service/customerprofiles"
 
 	"github.com/hotline-dev/hotline/internal/server"
+	"github.com/hotline-dev/hotline/internal/store/bolt"
 )
 
 const (
@@ -278,6 +279,7 @@ type result struct {
 	rate     float64
 	p50, p99 time.Duration
 	cpu      time.Duration // process CPU time (client and server) per call
+	group    float64       // writes per durable commit (one fsync each); 0 for reads
 }
 
 // cores is how many CPUs the calls kept busy on average.
@@ -300,7 +302,7 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 		lats []time.Duration
 		wg   sync.WaitGroup
 	)
-	cpu0 := cpuTime()
+	cpu0, st0 := cpuTime(), bolt.ProcessStats()
 	begin := time.Now()
 	deadline := begin.Add(d)
 	for range clients {
@@ -320,10 +322,14 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 	}
 	wg.Wait()
 	elapsed := time.Since(begin)
-	cpu := cpuTime() - cpu0
+	cpu, st := cpuTime()-cpu0, bolt.ProcessStats()
 	slices.Sort(lats)
-	return result{rate: float64(len(lats)) / elapsed.Seconds(), p50: pct(lats, 50), p99: pct(lats, 99),
+	r := result{rate: float64(len(lats)) / elapsed.Seconds(), p50: pct(lats, 50), p99: pct(lats, 99),
 		cpu: (cpu / time.Duration(max(len(lats), 1))).Round(time.Microsecond)}
+	if n := st.Commits - st0.Commits; n > 0 {
+		r.group = float64(st.Txs-st0.Txs) / float64(n)
+	}
+	return r
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {
@@ -386,14 +392,14 @@ func benchPut(dir string, clients int, d time.Duration, rounds int, kind string)
 		fatalf("-client %s: use raw or sdk", kind)
 	}
 	fmt.Printf("\nPutProfileObject, %d clients (%s client), %s x %d rounds (medians)\n", clients, kind, d, rounds)
-	fmt.Printf("%-34s %12s %10s %10s %10s %6s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "rounds objects/s")
+	fmt.Printf("%-34s %12s %10s %10s %10s %6s %8s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "w/commit", "rounds objects/s")
 	fresh := func() int { return int(seq.Add(1)) }
 	r, rs := median(rounds, func() result { return load(clients, d, fresh, call) })
-	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f   %s\n", "new customer (creates a profile)", r.rate, r.p50, r.p99, r.cpu, r.cores(), rates(rs))
+	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f   %s\n", "new customer (creates a profile)", r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, rates(rs))
 	created := int(seq.Load())
 	again := func() int { return rand.IntN(created) + 1 }
 	r, rs = median(rounds, func() result { return load(clients, d, again, call) })
-	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f   %s\n", "existing customer (replaces)", r.rate, r.p50, r.p99, r.cpu, r.cores(), rates(rs))
+	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f   %s\n", "existing customer (replaces)", r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, rates(rs))
 }
 
 func benchSearch(dir string, n, loaders, clients int, d time.Duration, rounds int) {

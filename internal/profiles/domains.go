@@ -191,6 +191,8 @@ func (s *Service) deleteDomain(ctx context.Context, in *api.DeleteDomainRequest)
 	if err != nil {
 		return nil, err
 	}
+	s.types.drop(domainPrefix(in.DomainName))
+	s.domains.drop(domainKey(in.DomainName))
 	return &api.DeleteDomainResponse{Message: "Domain " + in.DomainName + " was deleted"}, nil
 }
 

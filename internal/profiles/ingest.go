@@ -23,6 +23,9 @@ type evaluation struct {
 	keys      []keyValue        // in matching order: by key name, then definition
 	uniqueKey string            // the ProfileObjectUniqueKey
 	at        int64             // source-last-updated time (unix nanos); 0 when not mapped
+	// kinds are the comparisons used for custom keys, by key name: an
+	// evaluation made outside the transaction holds only if they still do.
+	kinds map[string]string
 }
 
 // keyValue is one normalised key value of an object.
@@ -65,16 +68,28 @@ func uniqueObjectKey(typ, v string) string {
 
 // evaluate reads an object's field values and key values.
 func (w *wtx) evaluate(t *objectType, doc map[string]any) (*evaluation, error) {
+	return evaluate(t, doc, func(key string) (string, error) { return w.kind(key, t) })
+}
+
+// evaluate reads an object's field values and key values, comparing key
+// values as kind says.
+func evaluate(t *objectType, doc map[string]any, kindOf func(key string) (string, error)) (*evaluation, error) {
 	ev := &evaluation{values: map[string]string{}}
 	for name, expr := range t.compiled.sources {
 		if v, ok := expr.eval(doc); ok {
 			ev.values[name] = v
 		}
 	}
-	for _, key := range sortedKeys(t.Keys) {
-		kind, err := w.kind(key, t)
+	for _, key := range t.compiled.keyNames {
+		kind, err := kindOf(key)
 		if err != nil {
 			return nil, err
+		}
+		if _, std := standardKinds[key]; !std {
+			if ev.kinds == nil {
+				ev.kinds = map[string]string{}
+			}
+			ev.kinds[key] = kind
 		}
 		for _, d := range t.Keys[key] {
 			unique := slices.Contains(d.StandardIdentifiers, idUnique)
@@ -134,6 +149,11 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 	if err != nil {
 		return nil, err
 	}
+	// Reading the object under its type needs nothing from the store but
+	// the type and key kinds, so it happens here, before joining the
+	// serial write; the transaction uses it only if what it read still
+	// holds there.
+	pre := s.preEvaluate(ctx, in.DomainName, in.ObjectTypeName, doc)
 	var uk string
 	// Matching and every write happen in one serializable transaction, so
 	// concurrent first objects of a new customer create one profile.
@@ -145,9 +165,14 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 		if t == nil {
 			return notFound("ObjectType %s does not exist in domain %s", in.ObjectTypeName, w.dom.Name)
 		}
-		ev, err := w.evaluate(t, doc)
+		ev, err := w.reuse(pre, t)
 		if err != nil {
 			return err
+		}
+		if ev == nil {
+			if ev, err = w.evaluate(t, doc); err != nil {
+				return err
+			}
 		}
 		uk = ev.uniqueKey
 		return w.ingest(t, ev, in.Object)
@@ -156,6 +181,55 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 		return nil, err
 	}
 	return &api.PutProfileObjectResponse{ProfileObjectUniqueKey: &uk}, nil
+}
+
+// preEvaluation is an object read under its type outside the write
+// transaction.
+type preEvaluation struct {
+	t  *objectType // the compiled type it was read under (shared, from s.types)
+	ev *evaluation
+}
+
+// preEvaluate reads an object under its type in a read transaction; nil
+// when that fails in any way (the write transaction then reads it itself
+// and reports what is wrong).
+func (s *Service) preEvaluate(ctx context.Context, dom, typ string, doc map[string]any) *preEvaluation {
+	var pre *preEvaluation
+	_ = s.db.View(ctx, func(tx store.Tx) error {
+		t, err := s.compiledType(tx, dom, typ)
+		if err != nil || t == nil {
+			return err
+		}
+		ev, err := evaluate(t, doc, func(key string) (string, error) {
+			if k, ok := standardKinds[key]; ok {
+				return k, nil
+			}
+			return customKind(tx, dom, key, t)
+		})
+		if err == nil {
+			pre = &preEvaluation{t: t, ev: ev}
+		}
+		return nil
+	})
+	return pre
+}
+
+// reuse returns the evaluation made before the transaction when the type
+// and key kinds it used are still those of the domain; nil otherwise.
+func (w *wtx) reuse(pre *preEvaluation, t *objectType) (*evaluation, error) {
+	if pre == nil || pre.t != t {
+		return nil, nil
+	}
+	for key, kind := range pre.ev.kinds {
+		k, err := w.kind(key, t)
+		if err != nil {
+			return nil, err
+		}
+		if k != kind {
+			return nil, nil
+		}
+	}
+	return pre.ev, nil
 }
 
 // ingest finds (or creates) the object's profile and stores the object on it.

@@ -548,3 +548,40 @@ func TestEnumTargets(t *testing.T) {
 		t.Fatalf("enum targets: %s", dump(p))
 	}
 }
+
+// TestChangedTypeAppliesAtOnce changes an object type, and deletes and
+// recreates its domain, between puts: ingestion keeps decoded types and
+// domains in memory, and must never ingest with a stale one.
+func TestChangedTypeAppliesAtOnce(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	c := client(ts)
+	ctx := context.Background()
+	def := func(target string) string {
+		return `{"AllowProfileCreation": true, "Fields": {
+		  "id": {"Source": "_source.id", "Target": "_profile.AccountNumber"},
+		  "v":  {"Source": "_source.v", "Target": "_profile.` + target + `"}},
+		  "Keys": {"_account": [{"StandardIdentifiers": ["PROFILE", "UNIQUE"], "FieldNames": ["id"]}]}}`
+	}
+	createDomain(t, c, "d", 365)
+	putType(t, c, "d", "T", def("FirstName"))
+	putObject(t, c, "d", "T", `{"id":"1","v":"Ann"}`)
+	putType(t, c, "d", "T", def("LastName"))
+	putObject(t, c, "d", "T", `{"id":"2","v":"Lee"}`)
+	if p := only(t, search(t, c, "d", "_account", "2")); aws.ToString(p.LastName) != "Lee" || p.FirstName != nil {
+		t.Fatalf("after the type changed: %s", dump(p))
+	}
+	_, err := c.DeleteProfileObjectType(ctx, &cp.DeleteProfileObjectTypeInput{DomainName: aws.String("d"), ObjectTypeName: aws.String("T")})
+	check(t, err)
+	if _, err := c.PutProfileObject(ctx, &cp.PutProfileObjectInput{DomainName: aws.String("d"), ObjectTypeName: aws.String("T"),
+		Object: aws.String(`{"id":"3","v":"Kim"}`)}); err == nil {
+		t.Fatal("put of a deleted type succeeded")
+	}
+	_, err = c.DeleteDomain(ctx, &cp.DeleteDomainInput{DomainName: aws.String("d")})
+	check(t, err)
+	createDomain(t, c, "d", 365)
+	putType(t, c, "d", "T", def("MiddleName"))
+	putObject(t, c, "d", "T", `{"id":"4","v":"Jo"}`)
+	if p := only(t, search(t, c, "d", "_account", "4")); aws.ToString(p.MiddleName) != "Jo" {
+		t.Fatalf("after the domain was recreated: %s", dump(p))
+	}
+}

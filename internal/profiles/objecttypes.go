@@ -3,7 +3,6 @@ package profiles
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -39,6 +38,7 @@ type objectType struct {
 
 // compiledType is an object type ready for ingestion.
 type compiledType struct {
+	keyNames   []string // sorted: the order in which keys are matched
 	sources    map[string]*sourceExpr
 	timeLayout string // Go layout of SourceLastUpdatedTimestampFormat
 }
@@ -71,7 +71,7 @@ func (t *objectType) compile(maxKeys int) error {
 	if len(t.Keys) > maxKeys {
 		return badRequest("ObjectType %s defines %d keys; an object type may have at most %d", t.Name, len(t.Keys), maxKeys)
 	}
-	c := &compiledType{sources: map[string]*sourceExpr{}}
+	c := &compiledType{sources: map[string]*sourceExpr{}, keyNames: sortedKeys(t.Keys)}
 	for _, name := range sortedKeys(t.Fields) {
 		f := t.Fields[name]
 		if f == nil || f.Source == nil {
@@ -317,17 +317,9 @@ func (w *wtx) objectType(name string) (*objectType, error) {
 	if t, ok := w.types[name]; ok {
 		return t, nil
 	}
-	t, ok, err := readType(w.tx, w.dom.Name, name)
+	t, err := w.s.compiledType(w.tx, w.dom.Name, name)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		t = implicitType(name)
-	}
-	if t != nil {
-		if err := t.compile(max(w.s.cfg.Quotas.KeysPerObjectType, len(t.Keys))); err != nil {
-			return nil, fmt.Errorf("profiles: stored object type %s no longer compiles: %w", name, err)
-		}
 	}
 	w.types[name] = t
 	return t, nil
@@ -343,7 +335,17 @@ func (w *wtx) kind(key string, t *objectType) (string, error) {
 	if k, ok := w.kinds[key]; ok {
 		return k, nil
 	}
-	k, err := readKind(w.tx, w.dom.Name, key)
+	k, err := customKind(w.tx, w.dom.Name, key, t)
+	if err != nil {
+		return "", err
+	}
+	w.kinds[key] = k
+	return k, nil
+}
+
+// customKind is kind for a key that is not a standard one.
+func customKind(tx store.Tx, dom, key string, t *objectType) (string, error) {
+	k, err := readKind(tx, dom, key)
 	if err != nil {
 		return "", err
 	}
@@ -353,7 +355,6 @@ func (w *wtx) kind(key string, t *objectType) (string, error) {
 			k = t.keyKind(key)
 		}
 	}
-	w.kinds[key] = k
 	return k, nil
 }
 

@@ -88,6 +88,11 @@ type Service struct {
 	clock    clock.Clock
 	log      *slog.Logger
 	throttle *throttle
+
+	// Decoded records by store key, each checked against the stored bytes
+	// before use (see recordCache).
+	types   recordCache[*objectType]
+	domains recordCache[*domainRecord]
 }
 
 // New returns the Customer Profiles service. With a store it also starts

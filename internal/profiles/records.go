@@ -130,7 +130,18 @@ func (p *profileRecord) state() *profileState {
 	return st
 }
 
-func newProfileID() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }
+// newProfileID returns a new profile id: a version 7 UUID without its
+// dashes, which AWS's ids look like (32 hex digits). Version 7 ids start
+// with the time, so a new profile's records and index entries keyed by its
+// id append to the end of their ranges instead of landing on a random
+// page of the store each.
+func newProfileID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		id = uuid.New()
+	}
+	return strings.ReplaceAll(id.String(), "-", "")
+}
 
 func (p *profileRecord) expired(now int64) bool { return p.Expires != 0 && p.Expires <= now }
 

@@ -39,12 +39,9 @@ const purgeBatch = 100
 // begin loads the domain (answering 404 for an unknown one) and removes
 // expired data that is due.
 func (s *Service) begin(tx store.RwTx, domain string) (*wtx, error) {
-	dom, ok, err := store.GetJSON[domainRecord](tx, domainKey(domain))
+	dom, err := s.domain(tx, domain)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, notFound("Domain %s does not exist", domain)
 	}
 	now := s.clock.Now()
 	w := &wtx{
@@ -55,6 +52,28 @@ func (s *Service) begin(tx store.RwTx, domain string) (*wtx, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// domain reads a domain record (answering 404 for an unknown one). The
+// record is shared and must not be modified.
+func (s *Service) domain(tx store.Tx, domain string) (*domainRecord, error) {
+	key := domainKey(domain)
+	raw, err := getRaw(tx, key)
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, notFound("Domain %s does not exist", domain)
+	}
+	if d, ok := s.domains.get(key, raw); ok {
+		return d, nil
+	}
+	d := new(domainRecord)
+	if err := json.Unmarshal(raw, d); err != nil {
+		return nil, fmt.Errorf("store: corrupt record %s: %w", key, err)
+	}
+	s.domains.put(key, raw, d)
+	return d, nil
 }
 
 // update runs fn in a write transaction on a domain and commits its changes.

@@ -26,6 +26,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -171,6 +172,16 @@ func Open(path string, opts ...Option) (*DB, error) {
 
 // Path returns the path of the store file.
 func (db *DB) Path() string { return db.path }
+
+// processStats sums Stats over every DB of the process, for benchmarks
+// that reach the store only through a server.
+var processStats struct{ commits, txs, reruns atomic.Uint64 }
+
+// ProcessStats returns the group-commit counters summed over every DB this
+// process has opened.
+func ProcessStats() Stats {
+	return Stats{Commits: processStats.commits.Load(), Txs: processStats.txs.Load(), Reruns: processStats.reruns.Load()}
+}
 
 // Stats returns the group-commit counters.
 func (db *DB) Stats() Stats {
@@ -378,12 +389,18 @@ func (db *DB) requeueAfterGoexit(g *group, self *call) {
 	db.pending = append(again, db.pending...)
 }
 
+// maxGroup bounds how many writers one commit takes, so that a stream of
+// arrivals cannot hold a group open indefinitely.
+const maxGroup = 1024
+
 // commit runs the group's functions in one read-write transaction and
-// commits it. A function that fails (error or panic) without having written
-// is simply dropped; one that fails after writing forces a rollback and a
-// rerun of the group without it.
+// commits it. Writers that queue while the functions run join the group
+// before the commit (they would otherwise wait for it and then pay for a
+// commit of their own). A function that fails (error or panic) without
+// having written is simply dropped; one that fails after writing forces a
+// rollback and a rerun of the group without it.
 func (db *DB) commit(g *group) {
-	live := g.calls
+	live := slices.Clone(g.calls)
 	var btx *bbolt.Tx
 	defer func() {
 		if btx != nil { // only on runtime.Goexit inside a fn
@@ -403,7 +420,15 @@ func (db *DB) commit(g *group) {
 		b := btx.Bucket(bucket)
 		ok := make([]*call, 0, len(live))
 		rerun := false
-		for i, c := range live {
+		for i := 0; ; i++ {
+			if i == len(live) {
+				more := db.join(g)
+				if len(more) == 0 {
+					break
+				}
+				live = append(live, more...)
+			}
+			c := live[i]
 			t := &writeTx{readTx{b: b}}
 			g.running = c
 			err := run(c, t)
@@ -422,6 +447,7 @@ func (db *DB) commit(g *group) {
 			live = append(ok, live[i+1:]...)
 			rerun = true
 			db.reruns.Add(1)
+			processStats.reruns.Add(1)
 			break
 		}
 		if rerun {
@@ -435,9 +461,28 @@ func (db *DB) commit(g *group) {
 		if err == nil {
 			db.commits.Add(1)
 			db.txs.Add(uint64(len(ok)))
+			processStats.commits.Add(1)
+			processStats.txs.Add(uint64(len(ok)))
 		}
 		return
 	}
+}
+
+// join moves the writers queued meanwhile into the running group g.
+func (db *DB) join(g *group) []*call {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	n := min(len(db.pending), maxGroup-len(g.calls))
+	if n <= 0 {
+		return nil
+	}
+	more := slices.Clone(db.pending[:n])
+	db.pending = slices.Delete(db.pending, 0, n)
+	for _, c := range more {
+		c.state = taken
+	}
+	g.calls = append(g.calls, more...)
+	return more
 }
 
 // run calls c.fn, turning a panic into c.panicVal.

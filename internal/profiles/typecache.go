@@ -1,0 +1,111 @@
+package profiles
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/hotline-dev/hotline/internal/store"
+)
+
+// recordCache keeps decoded records (compiled object types, domain
+// settings) with the exact bytes they were decoded from. A transaction
+// uses an entry only after reading the record itself and finding it
+// byte-for-byte the same, so the cache needs no invalidation: a changed,
+// deleted or recreated record simply misses. It holds at most one entry
+// per domain and per type (or template used implicitly), which the quotas
+// bound; DeleteDomain drops its domain's types.
+type recordCache[V any] struct {
+	mu sync.RWMutex
+	m  map[string]cached[V]
+}
+
+type cached[V any] struct {
+	raw []byte // nil: the record was absent
+	v   V
+}
+
+// get returns the value decoded from raw (nil raw: from an absent record).
+func (c *recordCache[V]) get(key string, raw []byte) (V, bool) {
+	c.mu.RLock()
+	e, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok && (e.raw == nil) == (raw == nil) && bytes.Equal(e.raw, raw) {
+		return e.v, true
+	}
+	var zero V
+	return zero, false
+}
+
+func (c *recordCache[V]) put(key string, raw []byte, v V) {
+	if raw != nil {
+		raw = bytes.Clone(raw)
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]cached[V]{}
+	}
+	c.m[key] = cached[V]{raw: raw, v: v}
+	c.mu.Unlock()
+}
+
+// drop forgets the entries of a deleted domain (only to free memory: a
+// stale entry could never be used).
+func (c *recordCache[V]) drop(prefix string) {
+	c.mu.Lock()
+	for k := range c.m {
+		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
+			delete(c.m, k)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// getRaw reads a record's bytes; nil when absent.
+func getRaw(tx store.Tx, key string) ([]byte, error) {
+	b, err := tx.Get([]byte(key))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b, nil
+}
+
+// compiledType returns the ingestion-ready type name of domain dom: the
+// domain's own definition, else a template of that name used implicitly,
+// else nil. The result is shared and must not be modified.
+func (s *Service) compiledType(tx store.Tx, dom, name string) (*objectType, error) {
+	key := typeKey(dom, name)
+	raw, err := getRaw(tx, key)
+	if err != nil {
+		return nil, err
+	}
+	if t, ok := s.types.get(key, raw); ok {
+		return t, nil
+	}
+	var t *objectType
+	if raw != nil {
+		t = new(objectType)
+		if err := json.Unmarshal(raw, t); err != nil {
+			return nil, fmt.Errorf("store: corrupt record %s: %w", key, err)
+		}
+	} else {
+		t = implicitType(name)
+	}
+	if t != nil {
+		if err := t.compile(max(s.cfg.Quotas.KeysPerObjectType, len(t.Keys))); err != nil {
+			return nil, fmt.Errorf("profiles: stored object type %s no longer compiles: %w", name, err)
+		}
+	}
+	if t != nil { // unknown names are not kept: callers choose them
+		s.types.put(key, raw, t)
+	}
+	return t, nil
+}
