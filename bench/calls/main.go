@@ -249,7 +249,7 @@ func main() {
 		}
 		n := 0
 		for _, e := range rec.Report.Events {
-			if e.Type == "branch" && e.Detail["flow"] == c.flow {
+			if e.Type == "branch" && e.Detail.Get("flow") == c.flow {
 				n++
 			}
 		}

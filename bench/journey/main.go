@@ -6,7 +6,7 @@
 // Four lookups of the configuration table, five flows and two modules run
 // per call.
 //
-//	go run ./bench/journey [-d 2s] [-runs 5] [-queue-time 1s] [-cpuprofile FILE]
+//	go run ./bench/journey [-d 2s] [-runs 5] [-queue-time 1s] [-cpuprofile FILE] [-memprofile FILE]
 //
 // One run measures the journey both ways:
 //
@@ -125,6 +125,7 @@ func main() {
 	runs := flag.Int("runs", 5, "runs per figure; the median is reported")
 	queueTime := flag.Duration("queue-time", time.Second, "virtual time the caller waits in the queue")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := flag.String("memprofile", "", "write a heap profile to this file after the in-process runs")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -188,7 +189,7 @@ func main() {
 		switch {
 		case e.Type == "prompt":
 			prompts++
-		case e.Type == "lambda" && e.Detail["phase"] == "request":
+		case e.Type == "lambda" && e.Detail.Get("phase") == "request":
 			lookups++
 		case e.Type == "branch":
 			actions++
@@ -218,6 +219,9 @@ func main() {
 		median(*runs, func() result { return load(runtime.GOMAXPROCS(0), *dur, inProcess(memory)) }))
 	line("  the same, final record only (PersistEnd)",
 		median(*runs, func() result { return load(runtime.GOMAXPROCS(0), *dur, inProcess(memoryEnd)) }))
+	if *memProfile != "" {
+		writeHeapProfile(*memProfile)
+	}
 	line("in process: the server's Env and contact store (what POST /_hotline/calls runs)",
 		median(*runs, func() result { return load(runtime.GOMAXPROCS(0), *dur, inProcess(own)) }))
 
@@ -229,6 +233,19 @@ func main() {
 	overHTTP := func() error { return post(ctx, client, endpoint, body) }
 	line("HTTP: signed POST /_hotline/calls over loopback, 4 clients per CPU",
 		median(*runs, func() result { return load(4*runtime.GOMAXPROCS(0), *dur, overHTTP) }))
+}
+
+// writeHeapProfile writes what is live and what was allocated so far.
+func writeHeapProfile(name string) {
+	f, err := os.Create(name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		log.Fatal(err)
+	}
 }
 
 // check is what every measured call must have done.

@@ -240,7 +240,7 @@ func quoteAll(ss []string) string {
 
 // eventLine describes one report event, or "" to leave it out.
 func eventLine(e *contacts.Event, verbose bool) string {
-	d := e.Detail
+	d := e.Detail.Map()
 	s := func(k string) string {
 		if v, ok := d[k]; ok && v != nil {
 			return fmt.Sprint(v)

@@ -124,3 +124,37 @@ func TestResolveARNsFollowsWrites(t *testing.T) {
 		t.Fatalf("after DeleteInstance the queue resolved to %q", got)
 	}
 }
+
+func TestNumberRouteFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	ts, c, inst := startServer(t, server.Config{})
+	const number = "+15555550142"
+	want := func(what, flow string) {
+		t.Helper()
+		for range 2 { // the second answer is the cache's
+			if gotInst, gotFlow, err := ts.Server.Connect.NumberRoute(ctx, number); err != nil || gotInst != inst || gotFlow != flow {
+				t.Fatalf("%s: NumberRoute = %s, %s, %v; want %s, %q", what, gotInst, gotFlow, err, inst, flow)
+			}
+		}
+	}
+	id := claim(t, c, &connect.ClaimPhoneNumberInput{PhoneNumber: aws.String(number), InstanceId: aws.String(inst)}).PhoneNumberId
+	want("claimed", "")
+	flow := createFlow(t, c, inst, "Routed", types.ContactFlowTypeContactFlow)
+	if _, err := c.AssociatePhoneNumberContactFlow(ctx, &connect.AssociatePhoneNumberContactFlowInput{
+		PhoneNumberId: id, InstanceId: aws.String(inst), ContactFlowId: aws.String(flow)}); err != nil {
+		t.Fatal(err)
+	}
+	want("associated", flow)
+	if _, err := c.DeleteContactFlow(ctx, &connect.DeleteContactFlowInput{InstanceId: aws.String(inst), ContactFlowId: aws.String(flow)}); err != nil {
+		t.Fatal(err)
+	}
+	want("flow deleted", "")
+	if _, err := c.ReleasePhoneNumber(ctx, &connect.ReleasePhoneNumberInput{PhoneNumberId: id}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, _, err := ts.Server.Connect.NumberRoute(ctx, number); !apierr.Is(err, "ResourceNotFoundException") {
+			t.Fatalf("released: NumberRoute error %v, want ResourceNotFoundException", err)
+		}
+	}
+}

@@ -37,13 +37,18 @@ type Service struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	// What a flow's function invocations read at every call, cached: the
-	// answers of LambdaAllowed and the ARNs ResolveARNs gives names. They
-	// change only by this service's writes, all of which go through update,
-	// which invalidates both.
+	// What every call reads, cached: the route of a dialled number
+	// (NumberRoute), and for a flow's function invocations the answers of
+	// LambdaAllowed and the ARNs ResolveARNs gives names. They change only
+	// by this service's writes, all of which go through update, which
+	// invalidates them all.
+	routes  *readcache.Cache[string, route]
 	allowed *readcache.Cache[allowKey, bool]
 	arns    *readcache.Cache[refKey, string]
 }
+
+// route is what NumberRoute answers for a claimed number.
+type route struct{ instanceID, flowID string }
 
 // allowKey is a LambdaAllowed question: an instance reference and a
 // function ARN.
@@ -59,7 +64,7 @@ func New(cfg Config, db store.Store, clk clock.Clock, log *slog.Logger) *Service
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg.Quotas = cfg.Quotas.withDefaults()
-	return &Service{cfg: cfg, db: db, clock: clk, log: log,
+	return &Service{cfg: cfg, db: db, clock: clk, log: log, routes: readcache.New[string, route](0),
 		allowed: readcache.New[allowKey, bool](0), arns: readcache.New[refKey, string](0)}
 }
 
@@ -117,6 +122,7 @@ func (s *Service) update(ctx context.Context, fn func(tx store.RwTx) error) erro
 }
 
 func (s *Service) invalidate() {
+	s.routes.Invalidate()
 	s.allowed.Invalidate()
 	s.arns.Invalidate()
 }

@@ -456,6 +456,17 @@ func (s *Service) disassociatePhoneNumberFlow(ctx context.Context, in *api.Disas
 // has no flow (or its flow has since been deleted). A number nobody claimed
 // is a ResourceNotFoundException.
 func (s *Service) NumberRoute(ctx context.Context, e164 string) (instanceID, flowID string, err error) {
+	// Cached: it is read at every call. Only claimed numbers are kept, so
+	// callers dialling numbers nobody claimed do not fill the cache.
+	r, err := s.routes.Load(e164, func() (r route, err error) {
+		r.instanceID, r.flowID, err = s.numberRoute(ctx, e164)
+		return r, err
+	})
+	return r.instanceID, r.flowID, err
+}
+
+// numberRoute is NumberRoute read from the store.
+func (s *Service) numberRoute(ctx context.Context, e164 string) (instanceID, flowID string, err error) {
 	err = s.view(ctx, func(tx store.Tx) error {
 		id, err := tx.Get([]byte(phoneNumberKey(e164)))
 		if errors.Is(err, store.ErrNotFound) {

@@ -101,7 +101,7 @@ type Event struct {
 	Type   string  `json:"type"` // prompt, input, lambda, attribute, branch, error, queue, transfer, disconnect, ...
 	Action string  `json:"action,omitempty"`
 	// Detail holds the event's fields (text, keys, request, response, ...).
-	Detail map[string]any `json:"detail,omitempty"`
+	Detail Detail `json:"detail,omitempty"`
 }
 
 // Outcome is how the call ended.

@@ -231,7 +231,7 @@ func write(tx store.RwTx, prev string, r *Record) error {
 			return err
 		}
 	}
-	b, err := json.Marshal(r)
+	b, err := marshalRecord(r)
 	if err != nil {
 		return err
 	}

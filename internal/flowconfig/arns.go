@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/hotline-dev/hotline/internal/jsonscan"
 )
 
 // Destinations by name or ARN. The table may name a queue or a flow either
@@ -129,8 +131,8 @@ func (s *Service) withARNs(ctx context.Context, inst, resourceType string, it *l
 			if arn == "" {
 				continue
 			}
-			out = appendJSONString(append(out, ','), r.attrs[i]+ARNSuffix)
-			out = appendJSONString(append(out, ':'), arn)
+			out = appendJSONContent(append(out, ',', '"'), r.attrs[i])
+			out = appendJSONString(append(out, ARNSuffix+`":`...), arn)
 		}
 	}
 	return append(out, '}'), nil
@@ -203,17 +205,27 @@ func unquote(v []byte) (string, error) {
 
 // appendJSONString appends s as a JSON string.
 func appendJSONString(b []byte, s string) []byte {
+	return append(appendJSONContent(append(b, '"'), s), '"')
+}
+
+// appendJSONContent appends s as the content of a JSON string, without
+// the quotes.
+func appendJSONContent(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
+	for len(s) > 0 {
+		// Runs that need no escape are copied whole.
+		n := jsonscan.PlainLen(s)
+		b = append(b, s[:n]...)
+		if n == len(s) {
+			break
+		}
+		switch c := s[n]; {
 		case c == '"' || c == '\\':
 			b = append(b, '\\', c)
-		case c < 0x20:
+		default: // below 0x20
 			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
 		}
+		s = s[n+1:]
 	}
-	return append(b, '"')
+	return b
 }

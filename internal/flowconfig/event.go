@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hotline-dev/hotline/internal/jsonscan"
 )
 
 // The lookup runs several times per call, and encoding/json reads the
@@ -101,6 +103,10 @@ func (s *scanner) rawString() ([]byte, error) {
 	}
 	start := s.i
 	for s.i++; s.i < len(s.b); s.i++ {
+		// Most of a string needs nothing: skip it a word at a time.
+		if s.i += jsonscan.PlainLen(s.b[s.i:]); s.i >= len(s.b) {
+			break
+		}
 		switch c := s.b[s.i]; {
 		case c == '\\':
 			s.i++

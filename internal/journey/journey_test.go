@@ -129,14 +129,14 @@ func (r *rig) callFrom(t *testing.T, from, to string, at time.Time, s voice.Scri
 	}
 	res := &result{rec: rec}
 	for _, e := range rec.Report.Events {
-		if e.Type == "queue" && e.Detail["left"] == nil {
+		if e.Type == "queue" && e.Detail.Get("left") == nil {
 			break // the customer-queue flow's hold messages follow
 		}
 		if e.Type != "prompt" {
 			continue
 		}
 		for _, k := range []string{"text", "ssml", "promptArn", "media"} {
-			if v, ok := e.Detail[k].(string); ok {
+			if v, ok := e.Detail.Get(k).(string); ok {
 				res.heard = append(res.heard, v)
 				break
 			}
@@ -162,7 +162,7 @@ func (res *result) errors() []string {
 	var out []string
 	for _, e := range res.rec.Report.Events {
 		if e.Type == "error" {
-			out = append(out, fmt.Sprintf("%s: %v", e.Action, e.Detail["errorType"]))
+			out = append(out, fmt.Sprintf("%s: %v", e.Action, e.Detail.Get("errorType")))
 		}
 	}
 	return out
@@ -172,8 +172,8 @@ func (res *result) errors() []string {
 func (res *result) dropped() []string {
 	var out []string
 	for _, e := range res.rec.Report.Events {
-		if e.Type == "input" && e.Detail["dropped"] == true {
-			out = append(out, fmt.Sprintf("%v (%v)", e.Detail["keys"], e.Detail["why"]))
+		if e.Type == "input" && e.Detail.Get("dropped") == true {
+			out = append(out, fmt.Sprintf("%v (%v)", e.Detail.Get("keys"), e.Detail.Get("why")))
 		}
 	}
 	return out
@@ -184,7 +184,7 @@ func (res *result) lastFlow() string {
 	flow := ""
 	for _, e := range res.rec.Report.Events {
 		if e.Type == "branch" {
-			flow = fmt.Sprint(e.Detail["flow"])
+			flow = fmt.Sprint(e.Detail.Get("flow"))
 		}
 	}
 	return flow
@@ -226,8 +226,8 @@ func (r *rig) wantQueued(t *testing.T, res *result, q string) {
 	whisper, _ := r.demo.Get(journey.CustomerWhisperFlow)
 	hooked := false
 	for _, e := range res.rec.Report.Events {
-		if e.Type == "attribute" && e.Detail["scope"] == "EventHooks" && e.Detail["key"] == "CustomerWhisper" {
-			hooked = e.Detail["new"] == whisper.ID || e.Detail["new"] == whisper.ARN
+		if e.Type == "attribute" && e.Detail.Get("scope") == "EventHooks" && e.Detail.Get("key") == "CustomerWhisper" {
+			hooked = e.Detail.Get("new") == whisper.ID || e.Detail.Get("new") == whisper.ARN
 		}
 	}
 	if !hooked {
@@ -343,8 +343,8 @@ func TestDemoJourney(t *testing.T) {
 			queue: "HarbourBikes_Sales_Store", option: "2",
 			check: func(t *testing.T, res *result) {
 				for _, e := range res.rec.Report.Events {
-					if e.Type == "input" && e.Detail["keys"] == "2" {
-						if e.Detail["interruptedPrompt"] != true || e.Action != "options as SSML" {
+					if e.Type == "input" && e.Detail.Get("keys") == "2" {
+						if e.Detail.Get("interruptedPrompt") != true || e.Action != "options as SSML" {
 							t.Errorf("the key did not interrupt the menu: %v", e.Detail)
 						}
 						return

@@ -3,10 +3,11 @@ package lambda
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/hotline-dev/hotline/internal/jsonscan"
 )
 
 // Invoker runs the functions an instance's flows invoke.
@@ -104,7 +105,7 @@ func (s *Service) checkResponse(arn string, resp []byte) ([]byte, error) {
 		return nil, failure(ErrBadResponse, arn, nil, "the response is empty; it must be JSON")
 	case len(resp) > s.cfg.MaxResponse:
 		return nil, failure(ErrBadResponse, arn, nil, "the response is %d bytes; the limit is %d", len(resp), s.cfg.MaxResponse)
-	case !json.Valid(resp):
+	case !jsonscan.Valid(resp):
 		return nil, failure(ErrBadResponse, arn, nil, "the response is not JSON: %s", excerpt(resp))
 	case string(resp) == "null":
 		return nil, failure(ErrBadResponse, arn, nil, "the response is null, which Amazon Connect takes as an error")

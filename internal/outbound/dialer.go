@@ -290,7 +290,7 @@ func cutReport(report *contacts.Report, flowStart, at time.Time, reason string) 
 		out.Events = append(out.Events, e)
 	}
 	out.Events = append(out.Events, contacts.Event{At: max(cut, 0), Type: "disconnect",
-		Detail: map[string]any{"reason": reason, "why": "StopContact ended the call"}})
+		Detail: contacts.Detail{contacts.Str("reason", reason), contacts.Str("why", "StopContact ended the call")}})
 	return out
 }
 

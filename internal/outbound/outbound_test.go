@@ -195,9 +195,9 @@ func TestQueueCallerIDAndOutboundWhisper(t *testing.T) {
 	for _, e := range r.record(t, id).Report.Events {
 		switch e.Type {
 		case "flow":
-			flows = append(flows, fmt.Sprint(e.Detail["flow"], "/", e.Detail["hook"]))
+			flows = append(flows, fmt.Sprint(e.Detail.Get("flow"), "/", e.Detail.Get("hook")))
 		case "prompt":
-			prompts = append(prompts, fmt.Sprint(e.Detail["text"]))
+			prompts = append(prompts, fmt.Sprint(e.Detail.Get("text")))
 		}
 	}
 	if want := []string{whisper + "/OutboundWhisper", r.hello + "/<nil>"}; fmt.Sprint(flows) != fmt.Sprint(want) {
@@ -252,7 +252,7 @@ func TestStopContactEndsALiveOutboundCall(t *testing.T) {
 		t.Fatal("a call stopped while connected has no report")
 	}
 	last := rep.Events[len(rep.Events)-1]
-	if last.Type != "disconnect" || last.At != 1 || last.Detail["reason"] != "API" {
+	if last.Type != "disconnect" || last.At != 1 || last.Detail.Get("reason") != "API" {
 		t.Fatalf("the report ends with %+v", last)
 	}
 	for _, e := range rep.Events {

@@ -40,15 +40,15 @@ func (k *call) handle(effs []interp.Effect) {
 		case interp.StartBot:
 			k.startBot(&e, actionOf(effs, i))
 		case interp.CreateCallback:
-			k.add(k.now, "callback", actionOf(effs, i), map[string]any{"queue": e.QueueARN, "number": e.Number,
-				"delaySeconds": seconds(e.InitialDelay), "maxAttempts": e.MaxAttempts,
-				"why": "a callback contact would be created; the simulation does not place it"})
+			k.add(k.now, "callback", actionOf(effs, i), contacts.Str("queue", e.QueueARN), contacts.Str("number", e.Number),
+				contacts.Num("delaySeconds", seconds(e.InitialDelay)), contacts.Int("maxAttempts", e.MaxAttempts),
+				contacts.Str("why", "a callback contact would be created; the simulation does not place it"))
 		case interp.UpdateRelatedContact:
-			k.add(k.now, "note", actionOf(effs, i), map[string]any{"why": "attributes written to related contact " + e.ContactID})
+			k.add(k.now, "note", actionOf(effs, i), contacts.Str("why", "attributes written to related contact "+e.ContactID))
 		case interp.MediaStreamingChange:
-			k.add(k.now, "media", actionOf(effs, i), map[string]any{"streaming": e.Enabled, "fromCustomer": e.From, "toCustomer": e.To})
+			k.add(k.now, "media", actionOf(effs, i), contacts.Bool("streaming", e.Enabled), contacts.Bool("fromCustomer", e.From), contacts.Bool("toCustomer", e.To))
 		case interp.Disconnect:
-			k.add(k.now, "disconnect", "", map[string]any{"reason": e.Reason})
+			k.add(k.now, "disconnect", "", contacts.Str("reason", e.Reason))
 		case interp.FlowEnded:
 			if e.Reason == interp.EndError {
 				k.flowError = k.errorText(e.Error)
@@ -74,18 +74,19 @@ func (k *call) trace(t *interp.Trace) {
 	switch t.Kind {
 	case interp.TraceAction, interp.TraceWait, interp.TraceResume:
 		for _, ch := range t.Changes {
-			k.add(t.Time, "attribute", t.Action, map[string]any{"scope": ch.Scope, "key": ch.Key, "old": ch.Old, "new": ch.New})
+			k.add(t.Time, "attribute", t.Action, contacts.Str("scope", ch.Scope), contacts.Str("key", ch.Key), contacts.Str("old", ch.Old), contacts.Str("new", ch.New))
 		}
 		if t.Error != "" {
 			// The engine reuses the entry's parameters and changes after
 			// the Step (StepFunc); errorText needs neither.
 			k.lastErr = *t
 			k.lastErr.Params, k.lastErr.Changes = nil, nil
-			d := map[string]any{"errorType": t.Error, "actionType": t.Type, "flow": t.FlowID, "why": t.Why}
+			m := k.mark(8)
+			k.fields = append(k.fields, contacts.Str("errorType", t.Error), contacts.Str("actionType", t.Type), contacts.Str("flow", t.FlowID), contacts.Str("why", t.Why))
 			if t.Next != "" {
-				d["handledBy"] = t.Next
+				k.fields = append(k.fields, contacts.Str("handledBy", t.Next))
 			}
-			k.add(t.Time, "error", t.Action, d)
+			k.addFrom(m, t.Time, "error", t.Action)
 		}
 		if t.Kind == interp.TraceWait {
 			// The branch comes when the action resumes; keep what it used
@@ -98,53 +99,56 @@ func (k *call) trace(t *interp.Trace) {
 			params = append(k.waitParams, params...)
 		}
 		// Emptied, not dropped: params may still be its memory until
-		// paramMap below has read it; the next wait reuses it.
+		// paramFields below has read it; the next wait reuses it.
 		k.waitParams = k.waitParams[:0]
-		d := map[string]any{"actionType": t.Type, "flow": t.FlowID, "branch": t.Branch}
+		m := k.mark(8 + len(params))
+		k.fields = append(k.fields, contacts.Str("actionType", t.Type), contacts.Str("flow", t.FlowID), contacts.Str("branch", t.Branch))
 		if t.Why != "" {
-			d["why"] = t.Why
+			k.fields = append(k.fields, contacts.Str("why", t.Why))
 		}
 		if t.Next != "" {
-			d["next"] = t.Next
+			k.fields = append(k.fields, contacts.Str("next", t.Next))
 		}
 		if t.Result != "" {
-			d["result"] = t.Result
+			k.fields = append(k.fields, contacts.Str("result", t.Result))
 		}
 		if t.Module {
-			d["module"] = true
+			k.fields = append(k.fields, contacts.Bool("module", true))
 		}
-		if m := paramMap(params); m != nil {
-			d["params"] = m
+		// The parameters, an object whose fields follow its own.
+		obj := len(k.fields)
+		k.fields = append(k.fields, contacts.Field{})
+		k.paramFields(params)
+		if n := len(k.fields) - obj - 1; n > 0 {
+			k.fields[obj] = contacts.Object("params", n)
+		} else {
+			k.fields = k.fields[:obj]
 		}
-		k.add(t.Time, "branch", t.Action, d)
+		k.addFrom(m, t.Time, "branch", t.Action)
 	case interp.TraceEvent:
 		if strings.HasPrefix(t.Why, "discarded keys") {
 			return // the input event says so
 		}
-		k.add(t.Time, "note", t.Action, map[string]any{"why": t.Why})
+		k.add(t.Time, "note", t.Action, contacts.Str("why", t.Why))
 	case interp.TraceEnd:
-		d := map[string]any{"flow": t.FlowID, "why": t.Why}
+		m := k.mark(8)
+		k.fields = append(k.fields, contacts.Str("flow", t.FlowID), contacts.Str("why", t.Why))
 		if t.Error != "" {
-			d["error"] = t.Error
+			k.fields = append(k.fields, contacts.Str("error", t.Error))
 		}
-		k.add(t.Time, "end", "", d)
+		k.addFrom(m, t.Time, "end", "")
 	}
 }
 
-// paramMap is an action's parameters after interpolation, without the
-// function request and response (the lambda events carry them).
-func paramMap(ps []interp.Param) map[string]string {
-	var m map[string]string
+// paramFields adds an action's parameters after interpolation, without
+// the function request and response (the lambda events carry them).
+func (k *call) paramFields(ps []interp.Param) {
 	for _, p := range ps {
 		if p.Name == "Event" || p.Name == "Response" {
 			continue
 		}
-		if m == nil {
-			m = make(map[string]string, len(ps))
-		}
-		m[p.Name] = p.Value
+		k.fields = append(k.fields, contacts.Str(p.Name, p.Value))
 	}
-	return m
 }
 
 func (k *call) errorText(errType string) string {
@@ -159,21 +163,22 @@ func (k *call) errorText(errType string) string {
 func (k *call) prompt(p *interp.Prompt, action string) {
 	dur := promptDuration(p)
 	k.heard++
-	d := map[string]any{"seconds": seconds(dur), "voice": p.Voice}
+	m := k.mark(8)
+	k.fields = append(k.fields, contacts.Num("seconds", seconds(dur)), contacts.Str("voice", p.Voice))
 	switch {
 	case p.Text != "":
-		d["text"] = p.Text
+		k.fields = append(k.fields, contacts.Str("text", p.Text))
 	case p.SSML != "":
-		d["ssml"] = p.SSML
+		k.fields = append(k.fields, contacts.Str("ssml", p.SSML))
 	case p.PromptID != "":
-		d["promptId"], d["promptArn"] = p.PromptID, p.PromptARN
+		k.fields = append(k.fields, contacts.Str("promptId", p.PromptID), contacts.Str("promptArn", p.PromptARN))
 	default:
-		d["media"] = p.MediaURI
+		k.fields = append(k.fields, contacts.Str("media", p.MediaURI))
 	}
 	if p.Interruptible {
-		d["interruptible"] = true
+		k.fields = append(k.fields, contacts.Bool("interruptible", true))
 	}
-	k.add(k.now, "prompt", action, d)
+	k.addFrom(m, k.now, "prompt", action)
 	k.playing = playing{active: true, seq: p.Seq, end: k.now.Add(dur), event: len(k.events) - 1, interruptible: p.Interruptible}
 	if k.p.hangupN > 0 && k.heard == k.p.hangupN {
 		k.setHangup(k.playing.end, fmt.Sprintf("the script hangs up after prompt %d", k.heard))
@@ -193,12 +198,13 @@ func (k *call) prompt(p *interp.Prompt, action string) {
 // on by the time it took.
 func (k *call) invoke(e *interp.InvokeFunction, action string) {
 	// The engine writes the event, always JSON.
-	d := map[string]any{"phase": "request", "function": e.FunctionARN, "request": json.RawMessage(e.Payload),
-		"timeLimitSeconds": seconds(e.TimeLimit), "responseType": e.ResponseType}
+	m := k.mark(8)
+	k.fields = append(k.fields, contacts.Str("phase", "request"), contacts.Str("function", e.FunctionARN), contacts.Raw("request", e.Payload),
+		contacts.Num("timeLimitSeconds", seconds(e.TimeLimit)), contacts.Str("responseType", e.ResponseType))
 	if e.Async {
-		d["async"] = true
+		k.fields = append(k.fields, contacts.Bool("async", true))
 	}
-	k.add(k.now, "lambda", action, d)
+	k.addFrom(m, k.now, "lambda", action)
 	began := time.Now()
 	resp, err := k.s.cfg.Invoker.Invoke(k.ctx, k.inst, e.FunctionARN, e.Payload, e.TimeLimit)
 	took := time.Since(began)
@@ -220,43 +226,39 @@ func (k *call) lambdaAnswer(at time.Time, f *pendingFn, action, timedOut string)
 	if action == "" && len(k.c.Frames) > 0 {
 		action = k.c.Frames[len(k.c.Frames)-1].Action
 	}
-	d := map[string]any{"phase": "response", "function": f.arn, "seconds": seconds(f.res.Duration)}
+	m := k.mark(8)
+	k.fields = append(k.fields, contacts.Str("phase", "response"), contacts.Str("function", f.arn), contacts.Num("seconds", seconds(f.res.Duration)))
 	switch {
 	case timedOut != "":
-		d["timedOut"] = true
-		d["error"] = timedOut
+		k.fields = append(k.fields, contacts.Bool("timedOut", true))
 		if f.res.Err != "" {
-			d["error"] = timedOut + ": " + f.res.Err
+			k.fields = append(k.fields, contacts.Str("error", timedOut+": "+f.res.Err))
+		} else {
+			k.fields = append(k.fields, contacts.Str("error", timedOut))
 		}
 	case f.res.Err != "":
-		d["error"] = f.res.Err
+		k.fields = append(k.fields, contacts.Str("error", f.res.Err))
 	default:
-		d["response"] = rawOrString(f.res.Payload)
+		// JSON as JSON in the report, and anything else as text.
+		k.fields = append(k.fields, contacts.RawOrText("response", f.res.Payload))
 	}
-	k.add(at, "lambda", action, d)
-}
-
-// rawOrString keeps JSON as JSON in the report, and anything else as text.
-func rawOrString(b []byte) any {
-	if json.Valid(b) {
-		return json.RawMessage(b)
-	}
-	return string(b)
+	k.addFrom(m, at, "lambda", action)
 }
 
 // dial places a third-party call; the number plan decides what the far
 // end does.
 func (k *call) dial(e *interp.TransferToNumber, action string) {
 	pl := k.p.dialResult(e.Number)
-	d := map[string]any{"phase": "dial", "number": e.Number, "ringSeconds": seconds(e.Timeout),
-		"continueFlow": e.ContinueFlow, "numberPlan": pl.Result}
+	m := k.mark(8)
+	k.fields = append(k.fields, contacts.Str("phase", "dial"), contacts.Str("number", e.Number), contacts.Num("ringSeconds", seconds(e.Timeout)),
+		contacts.Bool("continueFlow", e.ContinueFlow), contacts.Str("numberPlan", pl.Result))
 	if e.CallerIDNumber != "" {
-		d["callerId"] = e.CallerIDNumber
+		k.fields = append(k.fields, contacts.Str("callerId", e.CallerIDNumber))
 	}
 	if e.DTMF != "" {
-		d["dtmf"] = e.DTMF
+		k.fields = append(k.fields, contacts.Str("dtmf", e.DTMF))
 	}
-	k.add(k.now, "transfer", action, d)
+	k.addFrom(m, k.now, "transfer", action)
 	x := &pendingXfer{seq: e.Seq, number: e.Number, cont: e.ContinueFlow, talk: time.Duration(pl.Talk)}
 	switch ring := time.Duration(pl.Ring); pl.Result {
 	case DialAnswer:
@@ -281,22 +283,24 @@ func (k *call) queued(e *interp.QueueContact, action string) {
 	k.queue, k.queuedAt = e, k.now
 	k.rec.Queue = &contacts.QueueInfo{ID: e.QueueID, ARN: e.QueueARN, Name: e.QueueName, EnqueueTimestamp: k.now}
 	k.rec.Recording = recordingOf(k.c)
-	d := map[string]any{"queue": e.QueueName, "queueArn": e.QueueARN, "queueId": e.QueueID, "recording": recordingDetail(k.c)}
+	m := k.mark(8)
+	k.fields = append(k.fields, contacts.Str("queue", e.QueueName), contacts.Str("queueArn", e.QueueARN), contacts.Str("queueId", e.QueueID),
+		contacts.Any("recording", recordingDetail(k.c)))
 	if e.Priority != 0 {
-		d["priority"] = e.Priority
+		k.fields = append(k.fields, contacts.Int("priority", e.Priority))
 	}
 	if e.TimeAdjustment != 0 {
-		d["timeAdjustmentSeconds"] = seconds(e.TimeAdjustment)
+		k.fields = append(k.fields, contacts.Num("timeAdjustmentSeconds", seconds(e.TimeAdjustment)))
 	}
 	switch ref, set := k.c.EventHooks["CustomerQueue"]; {
 	case !set:
-		d["customerQueueFlow"] = DefaultCustomerQueueFlowID
+		k.fields = append(k.fields, contacts.Str("customerQueueFlow", DefaultCustomerQueueFlowID))
 	case ref == "":
-		d["customerQueueFlow"] = "disabled"
+		k.fields = append(k.fields, contacts.Str("customerQueueFlow", "disabled"))
 	default:
-		d["customerQueueFlow"] = ref
+		k.fields = append(k.fields, contacts.Str("customerQueueFlow", ref))
 	}
-	k.add(k.now, "queue", action, d)
+	k.addFrom(m, k.now, "queue", action)
 }
 
 // recordingDetail is everything the contact's recording settings say.
@@ -344,13 +348,14 @@ func (k *call) startBot(e *interp.StartBot, action string) {
 	if bot == "" {
 		bot = e.BotName
 	}
-	d := map[string]any{"bot": bot}
+	m := k.mark(8)
+	k.fields = append(k.fields, contacts.Str("bot", bot))
 	if e.Text != "" {
-		d["text"] = e.Text
+		k.fields = append(k.fields, contacts.Str("text", e.Text))
 	} else if e.SSML != "" {
-		d["ssml"] = e.SSML
+		k.fields = append(k.fields, contacts.Str("ssml", e.SSML))
 	}
-	k.add(k.now, "bot", action, d)
+	k.addFrom(m, k.now, "bot", action)
 	b := &pendingBot{seq: e.Seq, at: k.now.Add(dur)}
 	if k.intents < len(k.p.intents) {
 		in := k.p.intents[k.intents]
@@ -373,7 +378,7 @@ func (k *call) startBot(e *interp.StartBot, action string) {
 func (k *call) runWhisper() {
 	ref, set := k.c.EventHooks["AgentWhisper"]
 	if set && ref == "" {
-		k.add(k.now, "whisper", "", map[string]any{"disabled": true, "why": "the AgentWhisper event hook is disabled"})
+		k.add(k.now, "whisper", "", contacts.Bool("disabled", true), contacts.Str("why", "the AgentWhisper event hook is disabled"))
 		return
 	}
 	if !set {
@@ -438,11 +443,12 @@ func (k *call) runWhisper() {
 		}
 	}
 	k.whisper = said
-	d := map[string]any{"flow": ref, "prompts": said}
+	m := k.mark(8)
+	k.fields = append(k.fields, contacts.Str("flow", ref), contacts.Any("prompts", said))
 	if len(problems) > 0 {
-		d["errors"] = problems
+		k.fields = append(k.fields, contacts.Any("errors", problems))
 	}
-	k.add(k.now, "whisper", "", d)
+	k.addFrom(m, k.now, "whisper", "")
 }
 
 // agentLeg is a copy of the contact with no flow running, for the whisper:
@@ -457,8 +463,36 @@ func agentLeg(c *interp.Contact) *interp.Contact {
 	return &a
 }
 
-func (k *call) add(at time.Time, typ, action string, d map[string]any) {
-	k.events = append(k.events, contacts.Event{At: k.at(at), Type: typ, Action: action, Detail: d})
+// add reports an event with the fields fs.
+func (k *call) add(at time.Time, typ, action string, fs ...contacts.Field) {
+	m := k.mark(len(fs))
+	k.fields = append(k.fields, fs...)
+	k.addFrom(m, at, typ, action)
+}
+
+// fieldChunk is how many fields the call's buffer takes at a time: about
+// the report of a menu (a journey's takes some 560); 7.5 KB, below the
+// size from which the runtime allocates, and clears, a large object.
+const fieldChunk = 160
+
+// mark is where the fields of the next event start in k.fields, with room
+// for n fields (more grow the chunk as append does, copying it). The
+// events' fields share chunks of one buffer rather than a map each: a
+// chunk with too little room left is left for a new one, so that an
+// event's fields stay together without copying the others'.
+func (k *call) mark(n int) int {
+	if cap(k.fields)-len(k.fields) < n {
+		k.fields = make([]contacts.Field, 0, max(fieldChunk, n))
+	}
+	return len(k.fields)
+}
+
+// addFrom reports an event whose fields are those of k.fields from m on.
+// A Detail is capped at its own fields, so that a later Set on it cannot
+// write over the next event's.
+func (k *call) addFrom(m int, at time.Time, typ, action string) {
+	n := len(k.fields)
+	k.events = append(k.events, contacts.Event{At: k.at(at), Type: typ, Action: action, Detail: k.fields[m:n:n]})
 }
 
 // at is a time on the call's clock, in seconds from the start.

@@ -180,6 +180,13 @@ func (r *rig) call(t testing.TB, s Script) *contacts.Record {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
+	// Every report the tests make is also written as encoding/json would.
+	o := Output(rec)
+	got, err := o.marshal()
+	want, werr := json.Marshal(o)
+	if err != nil || werr != nil || string(got) != string(want) {
+		t.Fatalf("the call's answer, written by hand:\n%s (%v)\nencoding/json writes:\n%s (%v)", got, err, want, werr)
+	}
 	return rec
 }
 
@@ -248,7 +255,7 @@ func heard(r *contacts.Record) []string {
 	var out []string
 	for _, e := range events(r, "prompt") {
 		for _, k := range []string{"text", "ssml", "promptId", "media"} {
-			if v, ok := e.Detail[k]; ok {
+			if v, ok := e.Detail.Lookup(k); ok {
 				out = append(out, fmt.Sprint(v))
 			}
 		}
@@ -260,7 +267,7 @@ func heard(r *contacts.Record) []string {
 func path(r *contacts.Record) []string {
 	var out []string
 	for _, e := range events(r, "branch") {
-		out = append(out, e.Action+"→"+fmt.Sprint(e.Detail["next"]))
+		out = append(out, e.Action+"→"+fmt.Sprint(e.Detail.Get("next")))
 	}
 	return out
 }

@@ -77,8 +77,8 @@ func (s *Simulator) RunOutbound(ctx context.Context, in *OutboundCall) (*contact
 			Name:             r.Name, Description: r.Description,
 			References: maps.Clone(in.References), Queue: in.Queue, Attributes: attrs,
 		},
-		events: make([]contacts.Event, 0, 64),
 	}
+	s.reportBuffers(k)
 	// The call persists nothing (PersistEnd, keepNothing), so it needs no
 	// state buffer.
 	k.rec = *r
@@ -87,8 +87,8 @@ func (s *Simulator) RunOutbound(ctx context.Context, in *OutboundCall) (*contact
 		k.rec.ConnectedToSystemTimestamp = start
 	}
 	k.report = contacts.Report{ContactID: r.ContactID}
-	k.add(start, "note", "", map[string]any{"why": "the customer at " + r.CustomerEndpoint.Address +
-		" answered the outbound call from " + r.SystemEndpoint.Address})
+	k.add(start, "note", "", contacts.Str("why", "the customer at "+r.CustomerEndpoint.Address+
+		" answered the outbound call from "+r.SystemEndpoint.Address))
 	if p.hangupAfter > 0 {
 		k.setHangup(start.Add(p.hangupAfter), "the customer hangs up "+p.hangupAfter.String()+" after answering")
 	}
@@ -108,7 +108,7 @@ func (k *call) runOutbound(whisper, flowID string) error {
 	} else if err := k.startFlow(whisper, OutboundWhisperHook); err != nil {
 		// A whisper that cannot run is skipped, as a missing prompt would be:
 		// the customer still reaches the flow the request named.
-		k.add(k.now, "error", "", map[string]any{"why": "the queue's outbound whisper flow cannot run (" + err.Error() + "); the contact flow runs"})
+		k.add(k.now, "error", "", contacts.Str("why", "the queue's outbound whisper flow cannot run ("+err.Error()+"); the contact flow runs"))
 		k.startMain(&pending)
 	}
 	for !k.c.Ended && k.broken == "" && k.storeErr == nil {

@@ -38,8 +38,8 @@ func TestRunOutboundRunsTheWhisperThenTheFlowAndStoresNothing(t *testing.T) {
 	eqList(t, rec, "prompts", heard(rec), []string{"This call is from Hotline", "Hello Ada about C-7 from Sales"})
 	var hooks []string
 	for _, e := range events(rec, "flow") {
-		h, _ := e.Detail["hook"].(string)
-		hooks = append(hooks, e.Detail["flow"].(string)+":"+h)
+		h, _ := e.Detail.Get("hook").(string)
+		hooks = append(hooks, e.Detail.Get("flow").(string)+":"+h)
 	}
 	eqList(t, rec, "flows", hooks, []string{"whisper:" + OutboundWhisperHook, "main:"})
 	outcome(t, rec, Disconnected)

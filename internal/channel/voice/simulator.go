@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -108,6 +109,9 @@ const (
 type Simulator struct {
 	cfg  Config
 	envs sync.Map // instance id → *withDefaults
+	// The length of the last call's report, to make the next one's event
+	// list big enough at once: a journey's report grew it several times.
+	lastEvents atomic.Int32
 }
 
 // New returns a Simulator.
@@ -208,8 +212,8 @@ func (s *Simulator) Run(ctx context.Context, in *Call) (*contacts.Record, error)
 			CustomerEndpoint: interp.Endpoint{Address: from},
 			SystemEndpoint:   interp.Endpoint{Address: in.To},
 		},
-		events: make([]contacts.Event, 0, 64),
 	}
+	s.reportBuffers(k)
 	k.rec = contacts.Record{
 		InstanceID: inst, ContactID: id, InitialContactID: id, ARN: k.c.InstanceARN + "/contact/" + id,
 		Channel: "VOICE", InitiationMethod: "INBOUND",
@@ -234,7 +238,18 @@ func (s *Simulator) Run(ctx context.Context, in *Call) (*contacts.Record, error)
 	if err != nil {
 		return nil, err
 	}
+	s.lastEvents.Store(int32(min(len(k.events), maxHint)))
 	return &k.rec, nil
+}
+
+// maxHint bounds the event list a call starts with.
+const maxHint = 1024
+
+// reportBuffers gives the call room for as many events as the last one
+// had, and some.
+func (s *Simulator) reportBuffers(k *call) {
+	n := int(s.lastEvents.Load())
+	k.events = make([]contacts.Event, 0, max(64, n+n/8))
 }
 
 // stateBuffers recycles the buffers calls encode the contact into (as
@@ -311,6 +326,8 @@ type call struct {
 	rec    contacts.Record
 	report contacts.Report
 	events []contacts.Event
+	// fields holds the events' Details one after another (mark, add).
+	fields []contacts.Field
 	// state is the buffer the contact is encoded into at each wait
 	// (stateBuffers).
 	state []byte
@@ -409,7 +426,7 @@ func (k *call) stepped(effs []interp.Effect) {
 // fail stops the call because the simulation cannot go on.
 func (k *call) fail(msg string) {
 	k.broken = msg
-	k.add(k.now, "error", "", map[string]any{"why": msg})
+	k.add(k.now, "error", "", contacts.Str("why", msg))
 }
 
 // advance delivers the next thing that happens to a parked contact: the
@@ -482,14 +499,14 @@ func (k *call) idle() {
 			return
 		}
 		at := minTime(k.bridgedUntil, limit)
-		k.add(at, "transfer", "", map[string]any{"number": k.transferredTo, "result": "ended", "why": "the third party hung up"})
+		k.add(at, "transfer", "", contacts.Str("number", k.transferredTo), contacts.Str("result", "ended"), contacts.Str("why", "the third party hung up"))
 		k.endContact(at, "THIRD_PARTY_DISCONNECT")
 	default:
 		// A flow whose type does not end the contact (a queue or whisper
 		// flow associated with a number) ended: nothing else would happen
 		// on the line, so the system clears the call.
-		k.add(k.now, "disconnect", "", map[string]any{"reason": "CONTACT_FLOW_DISCONNECT",
-			"why": "the flow ended and left the call with nothing to do"})
+		k.add(k.now, "disconnect", "", contacts.Str("reason", "CONTACT_FLOW_DISCONNECT"),
+			contacts.Str("why", "the flow ended and left the call with nothing to do"))
 		k.endContact(k.now, "CONTACT_FLOW_DISCONNECT")
 	}
 }
@@ -551,7 +568,7 @@ func (k *call) answer(w *interp.Wait) {
 	case interp.WaitTransfer:
 		x := *k.xfer
 		k.xfer = nil
-		k.add(x.at, "transfer", k.c.Frames[len(k.c.Frames)-1].Action, map[string]any{"number": x.number, "result": x.result.String()})
+		k.add(x.at, "transfer", k.c.Frames[len(k.c.Frames)-1].Action, contacts.Str("number", x.number), contacts.Str("result", x.result.String()))
 		if x.result == interp.TransferAnswered {
 			if x.cont {
 				// The flow resumes when the third party hangs up.
@@ -564,17 +581,18 @@ func (k *call) answer(w *interp.Wait) {
 	case interp.WaitBot:
 		b := k.bot
 		k.bot = nil
-		d := map[string]any{"intent": b.res.IntentName}
+		m := k.mark(8)
+		k.fields = append(k.fields, contacts.Str("intent", b.res.IntentName))
 		if len(b.res.Slots) > 0 {
-			d["slots"] = b.res.Slots
+			k.fields = append(k.fields, contacts.Any("slots", b.res.Slots))
 		}
 		if b.res.TimedOut {
-			d["timedOut"] = true
+			k.fields = append(k.fields, contacts.Bool("timedOut", true))
 		}
 		if b.res.Err != "" {
-			d["error"] = b.res.Err
+			k.fields = append(k.fields, contacts.Str("error", b.res.Err))
 		}
-		k.add(b.at, "bot", k.c.Frames[len(k.c.Frames)-1].Action, d)
+		k.addFrom(m, b.at, "bot", k.c.Frames[len(k.c.Frames)-1].Action)
 		k.step(interp.Event{Kind: interp.EventBotResult, Time: b.at, Seq: b.seq, Bot: b.res})
 	}
 }
@@ -629,9 +647,10 @@ func (k *call) pressKeys() {
 	ka := k.keys[0]
 	k.keys = k.keys[1:]
 	w := &k.c.Wait
-	d := map[string]any{"keys": ka.keys, "press": ka.entry}
+	m := k.mark(8)
+	k.fields = append(k.fields, contacts.Str("keys", ka.keys), contacts.Int("press", ka.entry))
 	if ka.barge {
-		d["bargeIn"] = true
+		k.fields = append(k.fields, contacts.Bool("bargeIn", true))
 	}
 	action := ""
 	switch {
@@ -640,20 +659,18 @@ func (k *call) pressKeys() {
 		k.inputSeq = w.Seq
 		if w.Playing {
 			// A key stops an input prompt; no PromptDone follows for it.
-			d["interruptedPrompt"] = true
+			k.fields = append(k.fields, contacts.Bool("interruptedPrompt", true))
 			if k.playing.active {
-				k.events[k.playing.event].Detail["interruptedAt"] = k.at(ka.at)
+				k.events[k.playing.event].Detail.Set(contacts.Num("interruptedAt", k.at(ka.at)))
 			}
 			k.playing.active = false
 		}
 	case k.c.Status() == interp.StatusParked && (w.Kind == interp.WaitPrompt || w.Kind == interp.WaitPromptLoop):
-		d["dropped"] = true
-		d["why"] = "the prompt playing cannot be interrupted"
+		k.fields = append(k.fields, contacts.Bool("dropped", true), contacts.Str("why", "the prompt playing cannot be interrupted"))
 	default:
-		d["dropped"] = true
-		d["why"] = "nothing was collecting keys"
+		k.fields = append(k.fields, contacts.Bool("dropped", true), contacts.Str("why", "nothing was collecting keys"))
 	}
-	k.add(ka.at, "input", action, d)
+	k.addFrom(m, ka.at, "input", action)
 	k.step(interp.Event{Kind: interp.EventDigits, Time: ka.at, Digits: ka.keys})
 }
 
@@ -666,7 +683,7 @@ func (k *call) timeout() {
 		k.fn = nil
 		k.lambdaAnswer(w.Deadline, f, action, "no answer within the time limit")
 	}
-	k.add(w.Deadline, "timeout", action, map[string]any{"wait": w.Kind.String()})
+	k.add(w.Deadline, "timeout", action, contacts.Str("wait", w.Kind.String()))
 	if w.Kind == interp.WaitPromptLoop {
 		k.playing.active = false
 	}
@@ -679,20 +696,21 @@ func (k *call) hangUp(at time.Time, why string, byCaller bool) {
 		at = k.now
 	}
 	k.hungUp = k.hungUp || byCaller
-	k.add(at, "hangup", "", map[string]any{"why": why})
+	k.add(at, "hangup", "", contacts.Str("why", why))
 	k.step(interp.Event{Kind: interp.EventHangUp, Time: at})
 }
 
 // startFlow runs a flow on the idle contact.
 func (k *call) startFlow(ref, hook string) error {
-	d := map[string]any{"flow": ref}
+	m := k.mark(8)
+	k.fields = append(k.fields, contacts.Str("flow", ref))
 	if def, err := k.eng.Env.Flow(ref); err == nil && def != nil {
-		d["name"], d["flowType"] = def.Name, def.Type
+		k.fields = append(k.fields, contacts.Str("name", def.Name), contacts.Str("flowType", def.Type))
 	}
 	if hook != "" {
-		d["hook"] = hook
+		k.fields = append(k.fields, contacts.Str("hook", hook))
 	}
-	k.add(k.now, "flow", "", d)
+	k.addFrom(m, k.now, "flow", "")
 	return k.eng.StepFunc(k.c, interp.Event{Kind: interp.EventStart, Time: k.now, FlowID: ref}, k.stepped)
 }
 
@@ -703,13 +721,13 @@ func (k *call) enterQueue() {
 	ref, set := k.c.EventHooks["CustomerQueue"]
 	switch {
 	case set && ref == "":
-		k.add(k.now, "note", "", map[string]any{"why": "the CustomerQueue event hook is disabled: the caller waits in silence"})
+		k.add(k.now, "note", "", contacts.Str("why", "the CustomerQueue event hook is disabled: the caller waits in silence"))
 		return
 	case !set:
 		ref = DefaultCustomerQueueFlowID
 	}
 	if err := k.startFlow(ref, "CustomerQueue"); err != nil {
-		k.add(k.now, "error", "", map[string]any{"why": "the customer-queue flow cannot run (" + err.Error() + "); the caller waits in silence"})
+		k.add(k.now, "error", "", contacts.Str("why", "the customer-queue flow cannot run ("+err.Error()+"); the caller waits in silence"))
 	}
 }
 
@@ -722,8 +740,8 @@ func (k *call) leaveQueue() {
 	}
 	k.now = at
 	k.runWhisper()
-	k.add(at, "queue", "", map[string]any{"queue": k.queue.QueueName, "left": true,
-		"why": "no agent answered within " + k.p.queueTime.String() + " (the simulation has no agents); the simulated caller leaves the queue"})
+	k.add(at, "queue", "", contacts.Str("queue", k.queue.QueueName), contacts.Bool("left", true),
+		contacts.Str("why", "no agent answered within "+k.p.queueTime.String()+" (the simulation has no agents); the simulated caller leaves the queue"))
 	k.step(interp.Event{Kind: interp.EventHangUp, Time: at})
 }
 

@@ -98,11 +98,11 @@ func TestSilenceTakesTheTimeoutBranch(t *testing.T) {
 	eqList(t, rec, "heard", heard(rec), []string{"Press 1.", "Too late."})
 	to := events(rec, "timeout")
 	// "Press 1." is two words, 0.8 s; the 7 s timer starts when it ends.
-	if len(to) != 1 || to[0].At != 7.8 || to[0].Detail["wait"] != "input" {
+	if len(to) != 1 || to[0].At != 7.8 || to[0].Detail.Get("wait") != "input" {
 		t.Fatalf("timeouts %+v\n%s", to, dump(rec))
 	}
 	errs := events(rec, "error")
-	if len(errs) != 1 || errs[0].Detail["errorType"] != "InputTimeLimitExceeded" || errs[0].Detail["handledBy"] != "late" {
+	if len(errs) != 1 || errs[0].Detail.Get("errorType") != "InputTimeLimitExceeded" || errs[0].Detail.Get("handledBy") != "late" {
 		t.Fatalf("errors %+v", errs)
 	}
 	eqList(t, rec, "path", path(rec), []string{"menu→late", "late→end", "end→<nil>"})
@@ -134,11 +134,11 @@ func TestBargeIn(t *testing.T) {
 			eqList(t, rec, "heard", heard(rec), tt.heard)
 			var got []string
 			for _, e := range events(rec, "input") {
-				s := fmt.Sprintf("%s@%v", e.Detail["keys"], e.At)
-				if e.Detail["dropped"] == true {
+				s := fmt.Sprintf("%s@%v", e.Detail.Get("keys"), e.At)
+				if e.Detail.Get("dropped") == true {
 					s += " dropped"
 				}
-				if e.Detail["interruptedPrompt"] == true {
+				if e.Detail.Get("interruptedPrompt") == true {
 					s += " interrupted"
 				}
 				got = append(got, s)
@@ -150,7 +150,7 @@ func TestBargeIn(t *testing.T) {
 	r := newRig(t)
 	r.env.add(t, "main", "CONTACT_FLOW", menuFlow("menu"))
 	rec := r.call(t, Script{Presses: []string{"!1"}})
-	if p := events(rec, "prompt")[0]; p.Detail["interruptedAt"] != 1.6 || p.Detail["interruptible"] != true {
+	if p := events(rec, "prompt")[0]; p.Detail.Get("interruptedAt") != 1.6 || p.Detail.Get("interruptible") != true {
 		t.Fatalf("menu prompt %+v", p)
 	}
 }
@@ -183,7 +183,7 @@ func TestStoredInput(t *testing.T) {
 			}
 			var changes []string
 			for _, e := range events(rec, "attribute") {
-				changes = append(changes, fmt.Sprintf("%s.%s=%s", e.Detail["scope"], e.Detail["key"], e.Detail["new"]))
+				changes = append(changes, fmt.Sprintf("%s.%s=%s", e.Detail.Get("scope"), e.Detail.Get("key"), e.Detail.Get("new")))
 			}
 			eqList(t, rec, "changes", changes, []string{"StoredCustomerInput.=" + tt.want, "Attributes.account=" + tt.want})
 		})
@@ -259,35 +259,35 @@ func TestLambda(t *testing.T) {
 			outcome(t, rec, Disconnected)
 			eqList(t, rec, "heard", heard(rec), []string{tt.heard})
 			ls := events(rec, "lambda")
-			if len(ls) != 2 || ls[0].Detail["phase"] != "request" || ls[1].Detail["phase"] != "response" {
+			if len(ls) != 2 || ls[0].Detail.Get("phase") != "request" || ls[1].Detail.Get("phase") != "response" {
 				t.Fatalf("lambda events %+v", ls)
 			}
 			var req struct {
 				Name    string
 				Details struct{ Parameters map[string]string }
 			}
-			if err := json.Unmarshal(ls[0].Detail["request"].(json.RawMessage), &req); err != nil || req.Name != "ContactFlowEvent" || req.Details.Parameters["phone"] != DefaultCaller {
-				t.Fatalf("request %s: %v", ls[0].Detail["request"], err)
+			if err := json.Unmarshal(ls[0].Detail.Get("request").(json.RawMessage), &req); err != nil || req.Name != "ContactFlowEvent" || req.Details.Parameters["phone"] != DefaultCaller {
+				t.Fatalf("request %s: %v", ls[0].Detail.Get("request"), err)
 			}
 			if len(r.fns.calls) != 1 {
 				t.Fatalf("%d invocations", len(r.fns.calls))
 			}
 			resp := ls[1]
-			if tt.errText != "" && !strings.Contains(fmt.Sprint(resp.Detail["error"]), tt.errText) {
+			if tt.errText != "" && !strings.Contains(fmt.Sprint(resp.Detail.Get("error")), tt.errText) {
 				t.Fatalf("response %+v, want error %q", resp.Detail, tt.errText)
 			}
-			if tt.timeout != (resp.Detail["timedOut"] == true) {
+			if tt.timeout != (resp.Detail.Get("timedOut") == true) {
 				t.Fatalf("response %+v, timed out %v", resp.Detail, tt.timeout)
 			}
 			if tt.timeout && resp.At != 3 {
 				t.Fatalf("a timed-out function answers at its 3 s limit, not %v", resp.At)
 			}
 			if tt.fn == "lookup" {
-				if string(resp.Detail["response"].(json.RawMessage)) != `{"Name":"Ann","Tier":"gold"}` {
+				if string(resp.Detail.Get("response").(json.RawMessage)) != `{"Name":"Ann","Tier":"gold"}` {
 					t.Fatalf("response %+v", resp.Detail)
 				}
 				ext := events(rec, "attribute")
-				if len(ext) != 1 || ext[0].Detail["scope"] != "External" || !strings.Contains(fmt.Sprint(ext[0].Detail["new"]), "Ann") {
+				if len(ext) != 1 || ext[0].Detail.Get("scope") != "External" || !strings.Contains(fmt.Sprint(ext[0].Detail.Get("new")), "Ann") {
 					t.Fatalf("attribute events %+v", ext)
 				}
 			}
@@ -333,11 +333,11 @@ func TestThirdPartyTransfer(t *testing.T) {
 			eqList(t, rec, "heard", heard(rec), tt.heard)
 			var res []contacts.Event
 			for _, e := range events(rec, "transfer") {
-				if e.Detail["result"] != nil {
+				if e.Detail.Get("result") != nil {
 					res = append(res, e)
 				}
 			}
-			if len(res) == 0 || res[0].Detail["result"] != tt.result || res[0].At != tt.at {
+			if len(res) == 0 || res[0].Detail.Get("result") != tt.result || res[0].At != tt.at {
 				t.Fatalf("transfer results %+v\n%s", res, dump(rec))
 			}
 			switch {
@@ -350,7 +350,7 @@ func TestThirdPartyTransfer(t *testing.T) {
 					t.Fatalf("ended %v, want %v", rec.DisconnectTimestamp, want)
 				}
 			case tt.cont && tt.result == "answered":
-				if len(res) != 2 || res[1].Detail["result"] != "completed" || res[1].At != 32 {
+				if len(res) != 2 || res[1].Detail.Get("result") != "completed" || res[1].At != 32 {
 					t.Fatalf("a continuing transfer completes after the talk time: %+v", res)
 				}
 			}
@@ -405,7 +405,7 @@ func TestQueueWithDefaultFlows(t *testing.T) {
 		t.Fatalf("record: queue %+v, ended %v", rec.Queue, rec.DisconnectTimestamp)
 	}
 	q := events(rec, "queue")
-	if len(q) != 2 || q[0].Detail["customerQueueFlow"] != DefaultCustomerQueueFlowID || q[1].Detail["left"] != true {
+	if len(q) != 2 || q[0].Detail.Get("customerQueueFlow") != DefaultCustomerQueueFlowID || q[1].Detail.Get("left") != true {
 		t.Fatalf("queue events %+v", q)
 	}
 }
@@ -446,7 +446,7 @@ func TestQueueWithHookFlows(t *testing.T) {
 				t.Fatalf("queue %+v", rec.Report.Outcome.Queue)
 			}
 			flows := events(rec, "flow")
-			if len(flows) != 2 || flows[1].Detail["flow"] != "cq" || flows[1].Detail["hook"] != "CustomerQueue" {
+			if len(flows) != 2 || flows[1].Detail.Get("flow") != "cq" || flows[1].Detail.Get("hook") != "CustomerQueue" {
 				t.Fatalf("flows %+v", flows)
 			}
 			if tt.disp == Queued {
@@ -478,7 +478,7 @@ func TestQueueHooksDisabled(t *testing.T) {
 		t.Fatalf("disabled hooks ran:\n%s", dump(rec))
 	}
 	w := events(rec, "whisper")
-	if len(w) != 1 || w[0].Detail["disabled"] != true {
+	if len(w) != 1 || w[0].Detail.Get("disabled") != true {
 		t.Fatalf("whisper events %+v", w)
 	}
 }
@@ -574,7 +574,7 @@ func TestLexBotScripted(t *testing.T) {
 	rec := r.call(t, Script{Intents: []Intent{{Name: "Balance", Slots: map[string]string{"account": "savings"}}}})
 	outcome(t, rec, Disconnected)
 	eqList(t, rec, "heard", heard(rec), []string{"Your savings balance."})
-	if b := events(rec, "bot"); len(b) != 2 || b[1].Detail["intent"] != "Balance" || b[1].At != 1.6+1+2 {
+	if b := events(rec, "bot"); len(b) != 2 || b[1].Detail.Get("intent") != "Balance" || b[1].At != 1.6+1+2 {
 		t.Fatalf("bot events %+v", b)
 	}
 }
@@ -700,7 +700,7 @@ func TestRealTimeLimit(t *testing.T) {
 		t.Fatalf("outcome %+v\n%s", rec.Report.Outcome, dump(rec))
 	}
 	// It stopped before the function's answer went back to the flow.
-	if ls := events(rec, "lambda"); len(ls) != 1 || ls[0].Detail["phase"] != "request" {
+	if ls := events(rec, "lambda"); len(ls) != 1 || ls[0].Detail.Get("phase") != "request" {
 		t.Fatalf("lambda events %+v", ls)
 	}
 }

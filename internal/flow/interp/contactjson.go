@@ -151,7 +151,7 @@ func (w *jsonWriter) data(b []byte, n string, d *Data) []byte {
 	if d == nil {
 		return b
 	}
-	return d.appendJSON(w.name(b, n), true)
+	return d.appendHTMLJSON(w.name(b, n))
 }
 
 // entry is a map's key and value.
@@ -398,27 +398,21 @@ var htmlSafe = func() (t [256]bool) {
 // htmlSafeLen is the length of the run of htmlSafe bytes s starts with.
 // Scanning the contact's strings byte by byte was the largest part of
 // AppendJSON, so whole words of 8 bytes are tested at once while they are
-// safe, and the word that is not is scanned byte by byte. The word test
-// is the classic one: with ones = 0x0101...01 and highs = 0x8080...80,
-// (w - ones*n) &^ w & highs is non-zero exactly when some byte of w is
-// below n (n <= 0x80), and a byte equal to c is a zero byte (below 1) of
-// w ^ ones*c; a byte from 0x80 has its high bit set in w itself.
+// safe (htmlUnsafe), and the word that is not is scanned byte by byte.
 // TestHTMLSafeLen holds it to the byte loop for every byte at every
 // position.
 func htmlSafeLen(s string) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		// Byte loads the compiler merges into one 8-byte load.
-		b := s[i : i+8]
-		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		control := (w - ones*0x20) &^ w
-		quote, amp, lt, gt, bslash := w^(ones*'"'), w^(ones*'&'), w^(ones*'<'), w^(ones*'>'), w^(ones*'\\')
-		special := (quote-ones)&^quote | (amp-ones)&^amp | (lt-ones)&^lt | (gt-ones)&^gt | (bslash-ones)&^bslash
-		if (w|control|special)&highs != 0 {
+		if htmlUnsafe(word(s[i:])) != 0 {
 			break
 		}
+	}
+	// The last bytes of a string of 8 or more, as the word that ends it
+	// (whose start was checked already): most strings end safe, and this
+	// spares the byte loop.
+	if i < len(s) && i >= 8 && len(s)-i < 8 && htmlUnsafe(word(s[len(s)-8:])) == 0 {
+		return len(s)
 	}
 	for ; i < len(s); i++ {
 		if !htmlSafe[s[i]] {
@@ -426,6 +420,27 @@ func htmlSafeLen(s string) int {
 		}
 	}
 	return len(s)
+}
+
+// word is the first 8 bytes of s, little-endian: byte loads the compiler
+// merges into one 8-byte load.
+func word(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// htmlUnsafe is non-zero exactly when some byte of w is not htmlSafe.
+// With ones = 0x0101...01 and highs = 0x8080...80: a byte from 0x80 has
+// its high bit set in w itself; a byte below 0x20 sets it in w - ones*0x20,
+// and a byte equal to c (a zero byte of x = w ^ ones*c) in x - ones. The
+// other high bits those differences set come from bytes from 0x80 (seen
+// in w already) or from the borrow of a byte found already: the test
+// needs none of the "&^ w" of the classic test, (w - ones*n) &^ w.
+func htmlUnsafe(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, amp, lt, gt, bslash := w^(ones*'"'), w^(ones*'&'), w^(ones*'<'), w^(ones*'>'), w^(ones*'\\')
+	return (w | (w - ones*0x20) | (quote - ones) | (amp - ones) | (lt - ones) | (gt - ones) | (bslash - ones)) & highs
 }
 
 // appendStdString appends s as encoding/json writes a Go string with HTML

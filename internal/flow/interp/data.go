@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -23,6 +24,20 @@ type Data struct {
 	text  string   // a scalar's text: the string, the number as written, true/false
 	keys  []string // an object's keys, sorted, unique
 	items []Data   // an object's values (parallel to keys) or an array's elements
+	// enc is an object's or array's JSON once String made it. A Data is
+	// not changed once built, so it stays true: a function's response is
+	// written into the contact's state at every wait until the next one.
+	enc *dataJSON
+}
+
+// dataJSON is the JSON of a Data, as String returns it, and with HTML
+// escaping once appendHTMLJSON made it.
+type dataJSON struct {
+	s string
+	// same is whether s is also the JSON with HTML escaping: it has no
+	// <, > or &. Otherwise html is that, once made.
+	same bool
+	html []byte
 }
 
 type dataKind uint8
@@ -52,8 +67,15 @@ func NewDataMap(m map[string]string) *Data {
 // ParseData decodes a JSON document into Data. It is a small parser of
 // its own rather than encoding/json's Decoder, whose token interface costs
 // an allocation per token; function responses are decoded on every call.
-func ParseData(doc []byte) (*Data, error) {
-	p := parser{s: doc}
+func ParseData(doc []byte) (*Data, error) { return parseData(string(doc)) }
+
+// parseData is ParseData of a string. The parser works on one string so
+// that the strings of the Data (keys, values, numbers) are parts of it
+// rather than an allocation each, the largest cost of decoding a response.
+func parseData(doc string) (*Data, error) {
+	p := parsers.Get().(*parser)
+	defer p.release()
+	p.s, p.i = doc, 0
 	p.space()
 	d, err := p.value(0)
 	if err != nil {
@@ -66,12 +88,33 @@ func ParseData(doc []byte) (*Data, error) {
 	return &d, nil
 }
 
+// parsers recycles parsers for their member stacks.
+var parsers = sync.Pool{New: func() any {
+	return &parser{keys: make([]string, 0, 32), items: make([]Data, 0, 32)}
+}}
+
+// release returns p to parsers, keeping nothing of the document.
+func (p *parser) release() {
+	if cap(p.items) > 1024 {
+		return // a huge document's stacks are let go
+	}
+	clear(p.keys[:cap(p.keys)])
+	clear(p.items[:cap(p.items)])
+	p.s, p.keys, p.items = "", p.keys[:0], p.items[:0]
+	parsers.Put(p)
+}
+
 // maxDataDepth bounds nesting so that a hostile response cannot exhaust the stack.
 const maxDataDepth = 64
 
 type parser struct {
-	s []byte
+	s string
 	i int
+	// The members of the objects being read, the innermost last: an
+	// object copies its own out, sorted, when it ends, so that it is
+	// allocated once at its size rather than grown.
+	keys  []string
+	items []Data
 }
 
 func (p *parser) errorf(msg string) error {
@@ -117,7 +160,7 @@ func (p *parser) value(depth int) (Data, error) {
 }
 
 func (p *parser) literal(word string, d Data) (Data, error) {
-	if !bytes.HasPrefix(p.s[p.i:], []byte(word)) {
+	if !strings.HasPrefix(p.s[p.i:], word) {
 		return Data{}, p.errorf("invalid literal")
 	}
 	p.i += len(word)
@@ -158,19 +201,25 @@ func (p *parser) number() (Data, error) {
 			return Data{}, p.errorf("invalid number")
 		}
 	}
-	return Data{kind: dataNumber, text: string(p.s[start:p.i])}, nil
+	return Data{kind: dataNumber, text: p.s[start:p.i]}, nil
 }
 
 // str reads a string; invalid UTF-8 becomes U+FFFD, as encoding/json does.
 func (p *parser) str() (string, error) {
 	p.i++ // the opening quote
 	start := p.i
+	ascii := true
 	for p.i < len(p.s) {
+		// Skip printable ASCII but for " \ < > & a word at a time; UTF-8
+		// needs checking only when a byte from 0x80 turned up.
+		if p.i += htmlSafeLen(p.s[p.i:]); p.i >= len(p.s) {
+			break
+		}
 		c := p.s[p.i]
 		if c == '"' {
-			s := string(p.s[start:p.i])
+			s := p.s[start:p.i]
 			p.i++
-			if !utf8.ValidString(s) {
+			if !ascii && !utf8.ValidString(s) {
 				s = validUTF8(s)
 			}
 			return s, nil
@@ -181,6 +230,7 @@ func (p *parser) str() (string, error) {
 		if c < 0x20 {
 			return "", p.errorf("control character in string")
 		}
+		ascii = ascii && c < utf8.RuneSelf
 		p.i++
 	}
 	return "", p.errorf("unterminated string")
@@ -274,7 +324,7 @@ func (p *parser) hex4() (rune, bool) {
 		return 0, false
 	}
 	var r rune
-	for _, c := range p.s[p.i : p.i+4] {
+	for _, c := range []byte(p.s[p.i : p.i+4]) {
 		switch {
 		case c >= '0' && c <= '9':
 			r = r<<4 | rune(c-'0')
@@ -325,8 +375,7 @@ func (p *parser) array(depth int) (Data, error) {
 // keeps its last value, as encoding/json does.
 func (p *parser) object(depth int) (Data, error) {
 	p.i++
-	var keys []string
-	var items []Data
+	start := len(p.keys)
 	p.space()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
@@ -351,10 +400,7 @@ func (p *parser) object(depth int) (Data, error) {
 		if err != nil {
 			return Data{}, err
 		}
-		if keys == nil {
-			keys, items = make([]string, 0, 8), make([]Data, 0, 8)
-		}
-		keys, items = append(keys, k), append(items, item)
+		p.keys, p.items = append(p.keys, k), append(p.items, item)
 		p.space()
 		if p.i >= len(p.s) {
 			return Data{}, p.errorf("unexpected end of JSON")
@@ -364,11 +410,46 @@ func (p *parser) object(depth int) (Data, error) {
 			p.i++
 		case '}':
 			p.i++
-			return makeObject(keys, items), nil
+			d := sortedObject(p.keys[start:], p.items[start:])
+			p.keys, p.items = p.keys[:start], p.items[:start]
+			return d, nil
 		default:
 			return Data{}, p.errorf("expected , or }")
 		}
 	}
+}
+
+// sortedObject is makeObject of copies of keys and items, which it leaves
+// as they are. It sorts indexes rather than moving the items about.
+func sortedObject(keys []string, items []Data) Data {
+	var small [64]int32
+	order := small[:0]
+	if len(keys) > len(small) {
+		order = make([]int32, 0, len(keys))
+	}
+	for i := range keys {
+		order = append(order, int32(i))
+	}
+	// Insertion sort, stable: of repeated keys the last stays last.
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && keys[order[j]] < keys[order[j-1]]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	n := len(order)
+	for i := 1; i < len(order); i++ {
+		if keys[order[i]] == keys[order[i-1]] {
+			n--
+		}
+	}
+	d := Data{kind: dataObject, keys: make([]string, 0, n), items: make([]Data, 0, n)}
+	for i, o := range order {
+		if i+1 < len(order) && keys[order[i+1]] == keys[o] {
+			continue // a later value of the key replaces this one
+		}
+		d.keys, d.items = append(d.keys, keys[o]), append(d.items, items[o])
+	}
+	return d
 }
 
 // makeObject sorts parallel keys and items by key, keeping the last of
@@ -445,8 +526,41 @@ func (d *Data) String() string {
 	case dataString, dataNumber, dataBool:
 		return d.text
 	}
-	return string(d.appendJSON(nil, false))
+	if d.enc != nil {
+		return d.enc.s
+	}
+	// Encoded in a recycled buffer: grown from nothing, a function's
+	// response took as many allocations as doublings.
+	bp := stringBuffers.Get().(*[]byte)
+	b := d.appendJSON((*bp)[:0], false)
+	s := string(b)
+	if cap(b) <= 64<<10 {
+		*bp = b[:0]
+		stringBuffers.Put(bp)
+	}
+	// Three IndexByte scans (vectorised) beat one ContainsAny (a byte loop).
+	d.enc = &dataJSON{s: s, same: strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '>') < 0 && strings.IndexByte(s, '&') < 0}
+	return s
 }
+
+// appendHTMLJSON is appendJSON with html, kept beside the JSON String
+// kept (a function's response is String'ed for the trace).
+func (d *Data) appendHTMLJSON(b []byte) []byte {
+	switch {
+	case d.enc == nil:
+		return d.appendJSON(b, true)
+	case d.enc.same:
+		return append(b, d.enc.s...)
+	case d.enc.html == nil:
+		start := len(b)
+		b = d.appendJSON(b, true)
+		d.enc.html = bytes.Clone(b[start:])
+		return b
+	}
+	return append(b, d.enc.html...)
+}
+
+var stringBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Get returns the string at a dotted path ("Name.First", "OrderIds.0").
 func (d *Data) Get(path string) (string, bool) {

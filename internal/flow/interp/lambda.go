@@ -105,8 +105,10 @@ func (r *run) resumeFunction(a *flow.Action, ev Event) outcome {
 	if res.Err != "" {
 		return failure("the function failed: " + res.Err)
 	}
-	r.param("Response", string(res.Payload))
-	d, err := mapResponse(res.Payload, rules.responseType, r.lim.MaxResponseBytes)
+	// One copy of the response serves the trace and $.External.
+	resp := string(res.Payload)
+	r.param("Response", resp)
+	d, err := mapResponse(resp, rules.responseType, r.lim.MaxResponseBytes)
 	if err != nil {
 		return failure(err.Error())
 	}
@@ -123,11 +125,11 @@ func (r *run) resumeFunction(a *flow.Action, ev Event) outcome {
 // mapResponse turns a response into $.External: a flat map of strings
 // (STRING_MAP, numbers and booleans taken as their text) or any JSON
 // object or array (JSON). Anything else is the action's error (reference §6).
-func mapResponse(payload []byte, responseType string, maxBytes int) (*Data, error) {
+func mapResponse(payload string, responseType string, maxBytes int) (*Data, error) {
 	if len(payload) > maxBytes {
 		return nil, errors.New("the response is " + strconv.Itoa(len(payload)) + " bytes; the limit is " + strconv.Itoa(maxBytes))
 	}
-	d, err := ParseData(payload)
+	d, err := parseData(payload)
 	if err != nil {
 		return nil, errors.New("the response is not JSON: " + err.Error())
 	}
@@ -164,13 +166,17 @@ func mapResponse(payload []byte, responseType string, maxBytes int) (*Data, erro
 // strings as null, Queue null without a working queue.
 func (r *run) lambdaEvent(p *flow.Param) ([]byte, error) {
 	c := r.c
-	b := make([]byte, 0, 768+64*len(c.Attributes))
-	b = append(b, `{"Details":{"ContactData":{"Attributes":{`...)
-	keys := make([]string, 0, len(c.Attributes))
-	for k := range c.Attributes {
+	// About the event's size: the rest of an event is under 1 KB (a queue
+	// and references are rare), the attributes are what varies.
+	var scratch [32]string
+	keys, size := scratch[:0], 1024
+	for k, v := range c.Attributes {
 		keys = append(keys, k)
+		size += len(k) + len(v) + len(`"":"",`)
 	}
 	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, `{"Details":{"ContactData":{"Attributes":{`...)
 	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')

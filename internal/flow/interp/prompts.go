@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -77,6 +78,36 @@ func (r *run) prompt(p *flow.Param) (pr Prompt, has bool, err error) {
 // checkSSML refuses what text-to-speech would: SSML that is not well-formed
 // XML with a speak root.
 func checkSSML(s string) error {
+	ssmlPassed.RLock()
+	_, ok := ssmlPassed.m[s]
+	ssmlPassed.RUnlock()
+	if ok {
+		return nil
+	}
+	err := parseSSML(s)
+	if err == nil {
+		ssmlPassed.Lock()
+		if len(ssmlPassed.m) >= maxSSMLPassed {
+			clear(ssmlPassed.m)
+		}
+		ssmlPassed.m[s] = struct{}{}
+		ssmlPassed.Unlock()
+	}
+	return err
+}
+
+// ssmlPassed is SSML that checkSSML passed, up to maxSSMLPassed strings
+// (then it starts again): flows play the same few prompts at every call,
+// and decoding the XML, which allocates at every token, cost more than
+// the rest of playing a prompt.
+var ssmlPassed = struct {
+	sync.RWMutex
+	m map[string]struct{}
+}{m: map[string]struct{}{}}
+
+const maxSSMLPassed = 256
+
+func parseSSML(s string) error {
 	d := xml.NewDecoder(strings.NewReader(s))
 	d.Strict = true
 	root := ""
