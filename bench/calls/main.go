@@ -34,10 +34,7 @@ import (
 	"fmt"
 	"log"
 	"maps"
-	"net"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,6 +48,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 
+	"github.com/hotline-dev/hotline/bench/internal/benchkit"
 	"github.com/hotline-dev/hotline/internal/channel/voice"
 	"github.com/hotline-dev/hotline/internal/contacts"
 	"github.com/hotline-dev/hotline/internal/flow/interp"
@@ -189,36 +187,14 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	only := flag.String("only", "", "measure only these configurations, numbered from 1 in the table's order (e.g. 1,2), to profile one alone")
 	flag.Parse()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	defer benchkit.StartCPUProfile(*cpuProfile)()
 	*runs = max(*runs, 1)
 
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "hotline-bench-calls-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	srv, err := server.New(ctx, server.Config{DataDir: dir})
-	if err != nil {
-		log.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Shutdown(ctx)
+	srv := benchkit.Serve(ctx, server.Config{})
+	defer srv.Close()
 	inst := srv.DefaultInstanceID
-	flows := setUp(ctx, "http://"+ln.Addr().String(), inst)
+	flows := setUp(ctx, srv.Endpoint, inst)
 	if _, err := srv.Functions.Put(ctx, &lambda.Binding{FunctionArn: fnARN, Kind: lambda.KindBuiltin, Builtin: "bench-lookup"}); err != nil {
 		log.Fatal(err)
 	}
@@ -293,7 +269,7 @@ func main() {
 	fmt.Println(" stored/call: bytes a store encodes over the Puts of one call: the state at each wait, then the record and report)")
 
 	if *parked > 0 {
-		parkContacts(ctx, mem, *parked, srv)
+		parkContacts(ctx, mem, *parked, srv.Server)
 	}
 }
 

@@ -16,10 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
-	"os"
-	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -30,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 
+	"github.com/hotline-dev/hotline/bench/internal/benchkit"
 	"github.com/hotline-dev/hotline/internal/server"
 )
 
@@ -40,33 +38,11 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds per configuration; medians are reported")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	defer benchkit.StartCPUProfile(*cpuProfile)()
 
-	dir, err := os.MkdirTemp("", "hotline-bench-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	srv, err := server.New(context.Background(), server.Config{DataDir: dir})
-	if err != nil {
-		log.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Shutdown(context.Background())
-	base := "http://" + ln.Addr().String()
+	srv := benchkit.Serve(context.Background(), server.Config{})
+	defer srv.Close()
+	base := srv.Endpoint
 
 	c := connect.NewFromConfig(aws.Config{
 		Region: "us-east-1", BaseEndpoint: aws.String(base),

@@ -43,7 +43,6 @@ import (
 	"io"
 	"log"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -59,6 +58,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 
+	"github.com/hotline-dev/hotline/bench/internal/benchkit"
 	"github.com/hotline-dev/hotline/internal/channel/voice"
 	"github.com/hotline-dev/hotline/internal/contacts"
 	"github.com/hotline-dev/hotline/internal/flow/interp"
@@ -127,35 +127,13 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memProfile := flag.String("memprofile", "", "write a heap profile to this file after the in-process runs")
 	flag.Parse()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	defer benchkit.StartCPUProfile(*cpuProfile)()
 	*runs = max(*runs, 1)
 
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "hotline-bench-journey-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	srv, err := server.New(ctx, server.Config{DataDir: dir})
-	if err != nil {
-		log.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Shutdown(ctx)
-	endpoint := "http://" + ln.Addr().String()
+	srv := benchkit.Serve(ctx, server.Config{})
+	defer srv.Close()
+	endpoint := srv.Endpoint
 
 	api := connect.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})

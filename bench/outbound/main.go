@@ -22,10 +22,7 @@ import (
 	"io"
 	"log"
 	"math"
-	"net"
 	"net/http"
-	"os"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -38,6 +35,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 
+	"github.com/hotline-dev/hotline/bench/internal/benchkit"
 	"github.com/hotline-dev/hotline/internal/channel/voice"
 	"github.com/hotline-dev/hotline/internal/outbound"
 	"github.com/hotline-dev/hotline/internal/server"
@@ -62,24 +60,9 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds per configuration; medians are reported")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	defer benchkit.StartCPUProfile(*cpuProfile)()
 
-	dir, err := os.MkdirTemp("", "hotline-bench-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	srv, err := server.New(context.Background(), server.Config{
-		DataDir:  dir,
+	srv := benchkit.Serve(context.Background(), server.Config{
 		Throttle: map[string]throttle.Limit{}, // unlimited
 		Outbound: outbound.Settings{
 			MaxActiveCalls: math.MaxInt32,
@@ -87,16 +70,8 @@ func main() {
 			NumberPlan: outbound.Plan{Rules: []outbound.Rule{{Prefix: destination, Result: outbound.Answer, Ring: voice.Duration(time.Millisecond)}}},
 		},
 	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Shutdown(context.Background())
-	base := "http://" + ln.Addr().String()
+	defer srv.Close()
+	base := srv.Endpoint
 	inst := srv.DefaultInstanceID
 
 	c := connect.NewFromConfig(aws.Config{
@@ -136,7 +111,7 @@ func main() {
 			var ids sync.Map
 			began := time.Now()
 			r := load(http.MethodPut, start, clients, *duration, &ids)
-			r.done = completed(srv, inst, &ids, began)
+			r.done = completed(srv.Server, inst, &ids, began)
 			return r
 		})
 		fmt.Printf("%-8d %-26s %12.0f %10s %10s\n", clients, "DescribeContactFlow", d.rps, d.p50, d.p99)
