@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,7 +129,10 @@ func (d *flowDomain) Search(keys []interp.ProfileKey, and bool, limit int) ([]ma
 		in.AdditionalSearchKeys = append(in.AdditionalSearchKeys, &api.AdditionalSearchKey{KeyName: k.Name, Values: []string{k.Value}})
 	}
 	if len(keys) > 1 {
-		in.LogicalOperator = ptr(map[bool]string{true: "AND", false: "OR"}[and])
+		in.LogicalOperator = ptr("OR")
+		if and {
+			in.LogicalOperator = ptr("AND")
+		}
 	}
 	if err := d.validate("SearchProfilesRequest", in); err != nil {
 		return nil, err
@@ -220,7 +224,7 @@ func (d *flowDomain) decode(shape string, doc map[string]any, out any) error {
 }
 
 func (d *flowDomain) decodeChecked(shape string, b []byte, out any) error {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var generic any
 	if err := dec.Decode(&generic); err != nil {

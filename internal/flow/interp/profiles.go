@@ -169,7 +169,7 @@ func (r *run) searchKeys(req *flow.Param) ([]ProfileKey, bool, error) {
 	if len(keys) > maxProfileKeys {
 		return nil, false, errors.New("more than 5 search identifiers")
 	}
-	r.param("LogicalOperator", map[bool]string{true: "AND", false: "OR"}[and])
+	r.param("LogicalOperator", logicalOperator(and))
 	return keys, and, nil
 }
 
@@ -204,11 +204,16 @@ func describeKeys(keys []ProfileKey, and bool) string {
 	for i, k := range keys {
 		parts[i] = k.Name + " " + quote(k.Value)
 	}
-	op := " and "
-	if !and {
-		op = " or "
+	return strings.Join(parts, " "+strings.ToLower(logicalOperator(and))+" ")
+}
+
+// logicalOperator names the way search keys combine, as SearchProfiles
+// spells it.
+func logicalOperator(and bool) string {
+	if and {
+		return "AND"
 	}
-	return strings.Join(parts, op)
+	return "OR"
 }
 
 // profileID reads ProfileRequestData.ProfileId.
