@@ -107,31 +107,6 @@ func menuFlow(hoursID, queueID string, queue bool) string {
 
 var script = voice.Script{Presses: []string{"1", "12345678"}}
 
-// memEnv is an instance's resources read once through the contacts Env
-// and then served from memory.
-type memEnv struct {
-	interp.Env
-	flows, queues, hours sync.Map
-}
-
-func (e *memEnv) Flow(ref string) (*interp.FlowDef, error) {
-	return cached(&e.flows, ref, e.Env.Flow)
-}
-func (e *memEnv) Queue(ref string) (*interp.Queue, error) { return cached(&e.queues, ref, e.Env.Queue) }
-func (e *memEnv) Hours(ref string) (*interp.Hours, error) { return cached(&e.hours, ref, e.Env.Hours) }
-
-func cached[T any](m *sync.Map, ref string, load func(string) (*T, error)) (*T, error) {
-	if v, ok := m.Load(ref); ok {
-		return v.(*T), nil
-	}
-	v, err := load(ref)
-	if err != nil {
-		return nil, err
-	}
-	m.Store(ref, v)
-	return v, nil
-}
-
 // memRecorder keeps the last records in memory, as copies (Put may not
 // keep what it is given), and the state of the first contact it saw parked
 // for its account number.
@@ -207,7 +182,7 @@ func main() {
 		}
 	}
 	realEnv := func(id string) interp.Env { return srv.Contacts.Env(id, nil) }
-	memEnvs := func(id string) interp.Env { return &memEnv{Env: srv.Contacts.Env(id, nil)} }
+	memEnvs := func(id string) interp.Env { return benchkit.NewMemEnv(srv.Contacts.Env(id, nil)) }
 	mem := &memRecorder{}
 	sim := func(flowID string, env func(string) interp.Env, rec voice.Recorder, mode voice.Persist) *voice.Simulator {
 		return voice.New(voice.Config{Route: route(flowID), Env: env, Invoker: invoker, Recorder: rec, Persist: mode})
@@ -380,7 +355,7 @@ func parkContacts(ctx context.Context, mem *memRecorder, n int, srv *server.Serv
 	if state == nil {
 		log.Fatal("no call was stored waiting for its account number")
 	}
-	env := &memEnv{Env: srv.Contacts.Env(srv.DefaultInstanceID, nil)}
+	env := benchkit.NewMemEnv(srv.Contacts.Env(srv.DefaultInstanceID, nil))
 	eng := &interp.Engine{Env: env}
 	var proto interp.Contact
 	if err := json.Unmarshal(*state, &proto); err != nil {

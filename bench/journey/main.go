@@ -72,32 +72,6 @@ var at = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 const wantQueue = "HarbourBikes_Sales_Online"
 
-// memEnv is an instance's flows, modules, queues and hours read once
-// through the server's Env and then served from memory.
-type memEnv struct {
-	interp.Env
-	flows, modules, queues, hours sync.Map
-}
-
-func (e *memEnv) Flow(ref string) (*interp.FlowDef, error) { return cached(&e.flows, ref, e.Env.Flow) }
-func (e *memEnv) Module(ref string) (*interp.FlowDef, error) {
-	return cached(&e.modules, ref, e.Env.Module)
-}
-func (e *memEnv) Queue(ref string) (*interp.Queue, error) { return cached(&e.queues, ref, e.Env.Queue) }
-func (e *memEnv) Hours(ref string) (*interp.Hours, error) { return cached(&e.hours, ref, e.Env.Hours) }
-
-func cached[T any](m *sync.Map, ref string, load func(string) (*T, error)) (*T, error) {
-	if v, ok := m.Load(ref); ok {
-		return v.(*T), nil
-	}
-	v, err := load(ref)
-	if err != nil {
-		return nil, err
-	}
-	m.Store(ref, v)
-	return v, nil
-}
-
 // memRecorder keeps copies of the last records (Put may not keep what it
 // is given).
 type memRecorder struct {
@@ -148,7 +122,7 @@ func main() {
 	sim := func(env func(string) interp.Env, rec voice.Recorder, mode voice.Persist) *voice.Simulator {
 		return voice.New(voice.Config{Route: srv.Connect.NumberRoute, Env: env, Invoker: invoker, Recorder: rec, Persist: mode})
 	}
-	inMemory := func(id string) interp.Env { return &memEnv{Env: srv.Contacts.Env(id, nil)} }
+	inMemory := func(id string) interp.Env { return benchkit.NewMemEnv(srv.Contacts.Env(id, nil)) }
 	memory := sim(inMemory, &memRecorder{}, voice.PersistEveryWait)
 	memoryEnd := sim(inMemory, &memRecorder{}, voice.PersistEnd)
 	own := sim(func(id string) interp.Env { return srv.Contacts.Env(id, nil) }, srv.Contacts, voice.PersistEveryWait)
