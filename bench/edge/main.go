@@ -79,21 +79,9 @@ type result struct {
 	p50, p99 time.Duration
 }
 
+// median is the run of median rps among n.
 func median(n int, f func() result) result {
-	rs := make([]result, n)
-	for i := range rs {
-		rs[i] = f()
-	}
-	slices.SortFunc(rs, func(a, b result) int {
-		switch {
-		case a.rps < b.rps:
-			return -1
-		case a.rps > b.rps:
-			return 1
-		}
-		return 0
-	})
-	return rs[n/2]
+	return benchkit.Median(n, f, func(r result) float64 { return r.rps })
 }
 
 // load sends signed GETs to url from clients goroutines for d. Both

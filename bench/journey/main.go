@@ -47,7 +47,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -244,21 +243,9 @@ func post(ctx context.Context, client *http.Client, endpoint string, body []byte
 
 type result struct{ rate, perCPU float64 }
 
+// median is the run of median perCPU among n.
 func median(n int, f func() result) result {
-	rs := make([]result, n)
-	for i := range rs {
-		rs[i] = f()
-	}
-	slices.SortFunc(rs, func(a, b result) int {
-		switch {
-		case a.perCPU < b.perCPU:
-			return -1
-		case a.perCPU > b.perCPU:
-			return 1
-		}
-		return 0
-	})
-	return rs[n/2]
+	return benchkit.Median(n, f, func(r result) float64 { return r.perCPU })
 }
 
 // cpuTime is the process's user and system time so far.
