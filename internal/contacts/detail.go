@@ -165,8 +165,8 @@ func (d Detail) Map() map[string]any {
 // MarshalJSON writes d as encoding/json writes the map[string]any of
 // Detail.Map, keys sorted; a key added twice is written once, the last.
 // Raw JSON goes out as it is: encoding/json compacts what MarshalJSON
-// returns, and escapes <, >, & and U+2028/U+2029 in it, so that only the
-// rest is left to do here (and no value is checked or escaped twice).
+// returns, and escapes <, >, & and U+2028/U+2029 in it. Strings are
+// written escaped already, which compaction leaves as they are.
 func (d Detail) MarshalJSON() ([]byte, error) {
 	return d.appendJSON(make([]byte, 0, 64*len(d)+2), false)
 }
@@ -201,11 +201,7 @@ func (d Detail) appendJSON(b []byte, html bool) ([]byte, error) {
 			b = append(b, ',')
 		}
 		first = false
-		if html {
-			b = interp.AppendJSONString(b, d[i].Key)
-		} else {
-			b = appendString(b, d[i].Key)
-		}
+		b = interp.AppendJSONString(b, d[i].Key)
 		b = append(b, ':')
 		var err error
 		if _, ok := d[i].v.(object); ok {
@@ -224,10 +220,7 @@ func (f *Field) appendValue(b []byte, html bool) ([]byte, error) {
 	var raw []byte
 	switch x := f.v.(type) {
 	case nil:
-		if html {
-			return interp.AppendJSONString(b, f.s), nil
-		}
-		return appendString(b, f.s), nil
+		return interp.AppendJSONString(b, f.s), nil
 	case float64:
 		return appendFloat(b, x)
 	case int:
@@ -241,10 +234,7 @@ func (f *Field) appendValue(b []byte, html bool) ([]byte, error) {
 		raw = x
 	case rawOrText:
 		if !jsonscan.Valid(x) {
-			if html {
-				return interp.AppendJSONString(b, string(x)), nil
-			}
-			return appendString(b, string(x)), nil
+			return interp.AppendJSONString(b, string(x)), nil
 		}
 		raw = x
 	case decoded:
@@ -286,44 +276,6 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 		}
 	}
 	return b, nil
-}
-
-// appendString writes s as a JSON string as encoding/json does, but for
-// the escapes of <, >, & and U+2028/U+2029, which it adds to what
-// MarshalJSON returns. A string of invalid UTF-8 (rare) goes through
-// encoding/json for its U+FFFD replacements.
-func appendString(b []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		q, _ := json.Marshal(s) // a string always encodes
-		return append(b, q...)
-	}
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for len(s) > 0 {
-		n := jsonscan.PlainLen(s)
-		b = append(b, s[:n]...)
-		if n == len(s) {
-			break
-		}
-		switch c := s[n]; c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		s = s[n+1:]
-	}
-	return append(b, '"')
 }
 
 // UnmarshalJSON reads an object, keys sorted. Strings, numbers and
