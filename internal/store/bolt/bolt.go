@@ -1,28 +1,42 @@
-// Package bolt owns Hotline's embedded store: store.Store on a single bbolt
-// file, with a group commit written here so that concurrent writers share one
-// fsync.
+// Package bolt owns Hotline's embedded store: store.Store on one bbolt file
+// plus a write-ahead log (WAL) next to it, with a group commit written here
+// so that concurrent writers share one fsync.
 //
-// Reads are bbolt read transactions on the memory map and never wait for
-// writers. Writes go through Update, which queues the caller's function; the
-// first writer to find no commit running becomes the leader, takes every
-// queued function, runs them one after another in one bbolt read-write
-// transaction and commits it, so the whole group pays for one durable commit.
+// Writes go through Update, which queues the caller's function; the first
+// writer to find no commit running becomes the leader, takes every queued
+// function and runs them one after another against a copy-on-write copy of
+// the in-memory table of recent writes (the memtable), over a bbolt read
+// transaction for older data. It appends the group's writes to the WAL as
+// one record, fdatasyncs it, publishes the new memtable to readers and only
+// then wakes the group: Update returns nil only once its writes are on disk.
 // Writers arriving meanwhile form the next group, whose first member the
-// leader promotes when it is done. bbolt's own DB.Batch is not used because
-// it waits up to MaxBatchDelay even when a writer is alone.
+// leader promotes when it is done. A member that fails has its writes
+// undone in the memtable; the rest of the group is not run again.
 //
-// Caveat inherited from bbolt: a commit that must grow the memory map waits
-// until every open View has ended. The map starts at DefaultInitialMmapSize,
-// so this only matters beyond that size, but code must never wait for an
-// Update while it holds a View open.
+// Reads never wait for writers: a View takes the published memtable, the
+// frozen one being checkpointed (if any) and a bbolt read transaction, and
+// merges them, newest first; a tombstone in a newer layer hides older ones.
+//
+// When the memtable holds WithCheckpointBytes of WAL, the leader freezes it,
+// starts a new WAL segment, and a background goroutine writes the frozen
+// table into bbolt in one transaction and then deletes the older segments.
+// Open replays whatever WAL is left into bbolt; Close checkpoints everything
+// and removes the WAL, so that a closed store is the bbolt file alone.
+// docs/store.md describes the files, the record format and the recovery and
+// failure rules.
+//
+// Caveat inherited from bbolt: a checkpoint that must grow the memory map
+// waits until every open View has ended, and an Update may wait for a
+// checkpoint (back-pressure). The map starts at DefaultInitialMmapSize, so
+// this only matters beyond that size, but code must never wait for an Update
+// while it holds a View open.
 package bolt
 
 import (
-	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"iter"
 	"math"
 	"os"
 	"path/filepath"
@@ -40,6 +54,14 @@ import (
 // is flat, and domain packages namespace it with key prefixes.
 var bucket = []byte("hotline")
 
+// metaBucket holds the store's own bookkeeping, outside the key space:
+// appliedKey is the number of the newest WAL segment whose every record is
+// in the bbolt file (big-endian uint64).
+var (
+	metaBucket = []byte("hotline-meta")
+	appliedKey = []byte("wal-applied")
+)
+
 const (
 	// DefaultLockTimeout is how long Open waits for another process to
 	// release the file before giving up.
@@ -48,18 +70,36 @@ const (
 	// address space, not memory, and spares commits from remapping (which
 	// waits for open Views) until the file outgrows it.
 	DefaultInitialMmapSize = 1 << 30
+	// DefaultCheckpointBytes is how much WAL the memtable may gather before
+	// it is checkpointed into the bbolt file.
+	DefaultCheckpointBytes = 32 << 20
+	// DefaultCheckpointEntries is the same limit in memtable entries, which
+	// bounds the memtable's overhead when values are small.
+	DefaultCheckpointEntries = 256 << 10
+	// backPressure is how many times the checkpoint threshold the memtable
+	// may reach while a checkpoint runs before the leader waits for it.
+	backPressure = 4
+	// groupSoftBytes stops a group from taking in more writers once its
+	// WAL record is this large; they form the next group.
+	groupSoftBytes = 16 << 20
 )
 
 // errGoexit is what a writer gets when its function (or the function of the
 // leader running it) called runtime.Goexit, which cannot be stopped.
 var errGoexit = errors.New("store/bolt: transaction function called runtime.Goexit")
 
+// errTooLarge is what a writer gets when its writes do not fit in one WAL
+// record.
+var errTooLarge = fmt.Errorf("store/bolt: transaction larger than %d bytes of WAL", maxPayload)
+
 // Option configures Open.
 type Option func(*config)
 
 type config struct {
-	lockTimeout     time.Duration
-	initialMmapSize int
+	lockTimeout       time.Duration
+	initialMmapSize   int
+	checkpointBytes   int64
+	checkpointEntries int
 }
 
 // WithLockTimeout sets how long Open waits for the file lock held by another
@@ -83,16 +123,34 @@ func WithInitialMmapSize(n int) Option {
 	}
 }
 
+// WithCheckpointBytes sets how many bytes of WAL the memtable gathers before
+// it is checkpointed into the bbolt file; n <= 0 means
+// DefaultCheckpointBytes. The entry limit scales with it (one entry per 128
+// bytes, at least one), so a tiny n checkpoints after nearly every commit,
+// which is what tests want.
+func WithCheckpointBytes(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.checkpointBytes = n
+			c.checkpointEntries = int(max(1, min(n/128, DefaultCheckpointEntries)))
+		}
+	}
+}
+
 // Stats counts the work of the group commit since Open.
 type Stats struct {
-	// Commits is the number of durable bbolt commits (one fsync group each).
+	// Commits is the number of WAL group syncs (one fdatasync each).
 	Commits uint64
 	// Txs is the number of Update calls those commits made durable;
 	// Txs/Commits is the mean group size.
 	Txs uint64
-	// Reruns is the number of times a group was rolled back and run again
-	// without a member that failed after writing.
+	// Reruns is the number of groups abandoned because a function called
+	// runtime.Goexit, whose other members then ran again in a later group.
+	// A member that fails with an error or a panic no longer causes one.
 	Reruns uint64
+	// Checkpoints is the number of memtables written into the bbolt file
+	// in the background (Close's final one is not counted).
+	Checkpoints uint64
 }
 
 // DB is the embedded store. It implements store.Store and is safe for
@@ -100,6 +158,7 @@ type Stats struct {
 type DB struct {
 	bdb  *bbolt.DB
 	path string
+	cfg  config
 
 	mu      sync.Mutex
 	idle    sync.Cond // on mu; signalled when no group is being committed
@@ -109,7 +168,25 @@ type DB struct {
 
 	isClosed atomic.Bool // closed, readable by View without taking mu
 
-	commits, txs, reruns atomic.Uint64
+	// The layers readers merge. Only the leader replaces active, only the
+	// leader sets frozen and only the checkpointer clears it; readers take
+	// both, and begin their bbolt transaction, under a read lock, so that
+	// the checkpointer's "frozen is now in bbolt" is seen atomically. Never
+	// take layers.Lock while holding a bbolt read transaction: a checkpoint
+	// that remaps the file waits for those.
+	layers   sync.RWMutex
+	active   *memtable
+	frozen   *memtable     // being checkpointed; nil when none is
+	ckptDone chan struct{} // closed when the last checkpoint started has ended
+
+	// Leader state: only the goroutine leading a group touches it, and
+	// leadership passes under mu (Close reads it once no one leads).
+	wal         *walFile
+	activeBytes int64 // WAL bytes behind the active memtable
+
+	failed atomic.Pointer[error] // set once, when the WAL or a checkpoint fails
+
+	commits, txs, reruns, checkpoints atomic.Uint64
 }
 
 var _ store.Store = (*DB)(nil)
@@ -117,8 +194,18 @@ var _ store.Store = (*DB)(nil)
 // Open opens (creating if needed) the store file at path, creating missing
 // parent directories. The file is locked against other processes; if
 // another process holds it, Open fails after the lock timeout.
+//
+// Open replays the WAL segments left by a process that did not Close into
+// the bbolt file. A torn record at the very end of the last segment was
+// never acknowledged and is dropped; any other damaged record makes Open
+// fail with a *CorruptError and change nothing.
 func Open(path string, opts ...Option) (*DB, error) {
-	cfg := config{lockTimeout: DefaultLockTimeout, initialMmapSize: DefaultInitialMmapSize}
+	cfg := config{
+		lockTimeout:       DefaultLockTimeout,
+		initialMmapSize:   DefaultInitialMmapSize,
+		checkpointBytes:   DefaultCheckpointBytes,
+		checkpointEntries: DefaultCheckpointEntries,
+	}
 	if math.MaxInt == math.MaxInt32 {
 		cfg.initialMmapSize = 64 << 20 // keep 32-bit address space usable
 	}
@@ -141,7 +228,8 @@ func Open(path string, opts ...Option) (*DB, error) {
 		// bbolt's statistics are atomic counters shared by every reader;
 		// nothing here reads them.
 		NoStatistics: true,
-		// NoSync stays false: every commit fsyncs, which is the point.
+		// NoSync stays false: a checkpoint must be durable before the WAL
+		// segments it replaces are deleted.
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("store/bolt: open %s: file is locked by another process (waited %s)", path, cfg.lockTimeout)
@@ -149,25 +237,98 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store/bolt: open %s: %w", path, err)
 	}
-	// Create the bucket on first use only: an Update costs an fsync.
+	db := &DB{bdb: bdb, path: path, cfg: cfg, active: newMemtable()}
+	db.idle.L = &db.mu
+	if err := db.recover(); err != nil {
+		_ = bdb.Close()
+		var ce *CorruptError
+		if errors.As(err, &ce) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("store/bolt: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// recover creates the buckets on first use, replays the WAL left by the last
+// process into bbolt, deletes it and starts a fresh segment.
+func (db *DB) recover() error {
+	// Create the buckets on first use only: an Update costs an fsync.
 	var exists bool
-	err = bdb.View(func(tx *bbolt.Tx) error {
-		exists = tx.Bucket(bucket) != nil
+	var applied uint64
+	err := db.bdb.View(func(tx *bbolt.Tx) error {
+		exists = tx.Bucket(bucket) != nil && tx.Bucket(metaBucket) != nil
+		applied = readApplied(tx)
 		return nil
 	})
 	if err == nil && !exists {
-		err = bdb.Update(func(tx *bbolt.Tx) error {
-			_, err := tx.CreateBucket(bucket)
+		err = db.bdb.Update(func(tx *bbolt.Tx) error {
+			if _, err := tx.CreateBucketIfNotExists(bucket); err != nil {
+				return err
+			}
+			_, err := tx.CreateBucketIfNotExists(metaBucket)
 			return err
 		})
 	}
 	if err != nil {
-		_ = bdb.Close()
-		return nil, fmt.Errorf("store/bolt: open %s: %w", path, err)
+		return err
 	}
-	db := &DB{bdb: bdb, path: path}
-	db.idle.L = &db.mu
-	return db, nil
+	segs, err := listSegments(db.path)
+	if err != nil {
+		return err
+	}
+	last := applied
+	var todo []segment
+	for _, s := range segs {
+		last = max(last, s.n)
+		if s.n > applied {
+			todo = append(todo, s)
+		}
+	}
+	if len(todo) > 0 {
+		// One bbolt transaction: if any segment turns out corrupt, it rolls
+		// back and the files are as they were.
+		err = db.bdb.Update(func(tx *bbolt.Tx) error {
+			b := tx.Bucket(bucket)
+			for i, s := range todo {
+				data, err := os.ReadFile(s.path)
+				if err != nil {
+					return err
+				}
+				_, err = scanSegment(s.path, data, i == len(todo)-1, func(op byte, key, value []byte) error {
+					if op == opPut {
+						return b.Put(key, value)
+					}
+					return b.Delete(key)
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return writeApplied(tx, last)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := removeSegments(db.path, segs); err != nil {
+		return err
+	}
+	db.wal, err = createSegment(db.path, last+1)
+	return err
+}
+
+func readApplied(tx *bbolt.Tx) uint64 {
+	if m := tx.Bucket(metaBucket); m != nil {
+		if v := m.Get(appliedKey); len(v) == 8 {
+			return binary.BigEndian.Uint64(v)
+		}
+	}
+	return 0
+}
+
+func writeApplied(tx *bbolt.Tx, n uint64) error {
+	return tx.Bucket(metaBucket).Put(appliedKey, binary.BigEndian.AppendUint64(nil, n))
 }
 
 // Path returns the path of the store file.
@@ -175,17 +336,29 @@ func (db *DB) Path() string { return db.path }
 
 // processStats sums Stats over every DB of the process, for benchmarks
 // that reach the store only through a server.
-var processStats struct{ commits, txs, reruns atomic.Uint64 }
+var processStats struct{ commits, txs, reruns, checkpoints atomic.Uint64 }
 
 // ProcessStats returns the group-commit counters summed over every DB this
 // process has opened.
 func ProcessStats() Stats {
-	return Stats{Commits: processStats.commits.Load(), Txs: processStats.txs.Load(), Reruns: processStats.reruns.Load()}
+	return Stats{Commits: processStats.commits.Load(), Txs: processStats.txs.Load(),
+		Reruns: processStats.reruns.Load(), Checkpoints: processStats.checkpoints.Load()}
 }
 
 // Stats returns the group-commit counters.
 func (db *DB) Stats() Stats {
-	return Stats{Commits: db.commits.Load(), Txs: db.txs.Load(), Reruns: db.reruns.Load()}
+	return Stats{Commits: db.commits.Load(), Txs: db.txs.Load(), Reruns: db.reruns.Load(), Checkpoints: db.checkpoints.Load()}
+}
+
+// fail puts the store in the failed state; the first error stays.
+func (db *DB) fail(err error) { db.failed.CompareAndSwap(nil, &err) }
+
+// failure returns why the store failed, or nil.
+func (db *DB) failure() error {
+	if p := db.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // View runs fn in a read-only snapshot.
@@ -196,7 +369,10 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 	if db.isClosed.Load() {
 		return store.ErrClosed
 	}
+	db.layers.RLock()
+	active, frozen := db.active, db.frozen
 	btx, err := db.bdb.Begin(false)
+	db.layers.RUnlock()
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return store.ErrClosed // Close finished between the check and Begin
 	}
@@ -204,7 +380,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 		return err
 	}
 	defer func() { _ = btx.Rollback() }()
-	t := &readTx{b: btx.Bucket(bucket)}
+	t := &readTx{mems: [2]*memtable{active, frozen}, b: btx.Bucket(bucket)}
 	defer func() { t.done = true }()
 	return fn(t)
 }
@@ -225,6 +401,10 @@ func (db *DB) Update(ctx context.Context, fn func(tx store.RwTx) error) error {
 	if db.closed {
 		db.mu.Unlock()
 		return store.ErrClosed
+	}
+	if err := db.failure(); err != nil {
+		db.mu.Unlock()
+		return err
 	}
 	db.pending = append(db.pending, c)
 	if !db.leading {
@@ -264,8 +444,10 @@ func (db *DB) Update(ctx context.Context, fn func(tx store.RwTx) error) error {
 	return c.result()
 }
 
-// Close waits for the commits in flight (including writers already queued),
-// then closes the file. Views still open delay it until they end.
+// Close waits for the commits in flight (including writers already queued)
+// and for a running checkpoint, writes what is left in the memtables into
+// the bbolt file, removes the WAL and closes the file: afterwards the bbolt
+// file alone holds everything. Views still open delay it until they end.
 func (db *DB) Close() error {
 	db.mu.Lock()
 	if db.closed {
@@ -278,7 +460,131 @@ func (db *DB) Close() error {
 		db.idle.Wait()
 	}
 	db.mu.Unlock()
-	return db.bdb.Close()
+
+	db.layers.RLock()
+	done := db.ckptDone
+	db.layers.RUnlock()
+	if done != nil {
+		<-done
+	}
+	db.layers.RLock()
+	active, frozen := db.active, db.frozen
+	db.layers.RUnlock()
+
+	var errs []error
+	// Every entry of active and frozen was acknowledged. After a failed
+	// WAL sync the current segment may also hold the failed group, whose
+	// writers were told it failed: writing the memtables into bbolt and
+	// removing the WAL keeps it out, so that is done even with nothing
+	// left to write.
+	layers := slices.DeleteFunc([]*memtable{frozen, active}, func(m *memtable) bool { return m == nil || m.Len() == 0 })
+	var err error
+	if len(layers) > 0 || db.failure() != nil {
+		err = db.apply(db.wal.n, layers...)
+	}
+	errs = append(errs, db.wal.close())
+	if err != nil {
+		// The WAL still holds every acknowledged write: Open replays it.
+		errs = append(errs, fmt.Errorf("store/bolt: close %s: final checkpoint: %w", db.path, err))
+	} else if segs, err := listSegments(db.path); err != nil {
+		errs = append(errs, err)
+	} else {
+		errs = append(errs, removeSegments(db.path, segs))
+	}
+	errs = append(errs, db.bdb.Close())
+	return errors.Join(errs...)
+}
+
+// apply writes memtables (oldest first) into bbolt in one durable
+// transaction, and records that WAL segments up to applied are in it.
+func (db *DB) apply(applied uint64, layers ...*memtable) error {
+	return db.bdb.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucket)
+		for _, m := range layers {
+			var err error
+			m.Scan(func(e *entry) bool {
+				if e.deleted {
+					err = b.Delete(e.key)
+				} else {
+					err = b.Put(e.key, e.value)
+				}
+				return err == nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return writeApplied(tx, applied)
+	})
+}
+
+// maybeCheckpoint is called by the leader after it published a group: if
+// the active memtable is over the threshold and no checkpoint runs, it
+// starts a new WAL segment, freezes the memtable and checkpoints it in the
+// background.
+func (db *DB) maybeCheckpoint() {
+	if db.activeBytes < db.cfg.checkpointBytes && db.active.Len() < db.cfg.checkpointEntries {
+		return
+	}
+	db.layers.RLock()
+	running := db.frozen != nil
+	db.layers.RUnlock()
+	if running {
+		return
+	}
+	next, err := createSegment(db.path, db.wal.n+1)
+	if err != nil {
+		db.fail(fmt.Errorf("store/bolt: %s: cannot start a new WAL segment (%w); the store must be reopened", db.path, err))
+		return
+	}
+	_ = db.wal.close() // every record in it is synced
+	db.wal = next
+	done := make(chan struct{})
+	db.layers.Lock()
+	frozen := db.active
+	db.frozen, db.active, db.ckptDone = frozen, newMemtable(), done
+	db.layers.Unlock()
+	db.activeBytes = 0
+	go db.checkpoint(frozen, next.n, done)
+}
+
+// checkpoint writes frozen, which holds every write of the WAL segments
+// before seg, into bbolt, then drops it and those segments.
+func (db *DB) checkpoint(frozen *memtable, seg uint64, done chan struct{}) {
+	defer close(done)
+	if err := db.apply(seg-1, frozen); err != nil {
+		// frozen stays a layer, so reads are still right, and the WAL
+		// still holds it all.
+		db.fail(fmt.Errorf("store/bolt: %s: checkpoint failed (%w); the store must be reopened", db.path, err))
+		return
+	}
+	db.layers.Lock()
+	db.frozen = nil
+	db.layers.Unlock()
+	db.checkpoints.Add(1)
+	processStats.checkpoints.Add(1)
+	segs, err := listSegments(db.path)
+	if err != nil {
+		return // harmless: Open skips segments already applied
+	}
+	segs = slices.DeleteFunc(segs, func(s segment) bool { return s.n >= seg })
+	_ = removeSegments(db.path, segs)
+}
+
+// waitForCheckpoint is the back-pressure: the leader waits for the running
+// checkpoint when the active memtable has grown far past the threshold.
+// It must hold no bbolt transaction.
+func (db *DB) waitForCheckpoint() {
+	if db.activeBytes < backPressure*db.cfg.checkpointBytes && db.active.Len() < backPressure*db.cfg.checkpointEntries {
+		return
+	}
+	db.layers.RLock()
+	done := db.ckptDone
+	db.layers.RUnlock()
+	if done != nil {
+		<-done
+	}
+	db.maybeCheckpoint()
 }
 
 // callState is where a writer stands; it is guarded by DB.mu.
@@ -387,85 +693,106 @@ func (db *DB) requeueAfterGoexit(g *group, self *call) {
 	}
 	g.calls = done
 	db.pending = append(again, db.pending...)
+	if len(again) > 0 {
+		db.reruns.Add(1)
+		processStats.reruns.Add(1)
+	}
 }
 
 // maxGroup bounds how many writers one commit takes, so that a stream of
 // arrivals cannot hold a group open indefinitely.
 const maxGroup = 1024
 
-// commit runs the group's functions in one read-write transaction and
-// commits it. Writers that queue while the functions run join the group
-// before the commit (they would otherwise wait for it and then pay for a
-// commit of their own). A function that fails (error or panic) without
-// having written is simply dropped; one that fails after writing forces a
-// rollback and a rerun of the group without it.
+// commit runs the group's functions one after another against a copy of
+// the active memtable, writes what they wrote to the WAL as one record and
+// syncs it, then publishes the copy. Writers that queue while the functions
+// run join the group before the sync (they would otherwise wait for it and
+// then pay for a sync of their own). A function that fails (error or panic)
+// has its writes undone and is dropped; the others are not run again.
 func (db *DB) commit(g *group) {
-	live := slices.Clone(g.calls)
-	var btx *bbolt.Tx
+	fail := func(calls []*call, err error) {
+		for _, c := range calls {
+			c.err = err
+		}
+	}
+	if err := db.failure(); err != nil {
+		fail(g.calls, err)
+		return
+	}
+	db.waitForCheckpoint()
+	if err := db.failure(); err != nil {
+		fail(g.calls, err)
+		return
+	}
+	db.layers.RLock()
+	active, frozen := db.active, db.frozen
+	btx, err := db.bdb.Begin(false)
+	db.layers.RUnlock()
+	if err != nil {
+		fail(g.calls, err)
+		return
+	}
 	defer func() {
 		if btx != nil { // only on runtime.Goexit inside a fn
 			_ = btx.Rollback()
 		}
 	}()
-	for len(live) > 0 {
-		var err error
-		btx, err = db.bdb.Begin(true)
-		if err != nil {
-			btx = nil
-			for _, c := range live {
-				c.err = err
+	b := btx.Bucket(bucket)
+	gt := &groupTx{work: active.Copy(), rec: newRecord(4096)}
+	live := slices.Clone(g.calls)
+	ok := make([]*call, 0, len(live))
+	for i := 0; ; i++ {
+		if i == len(live) {
+			if len(gt.rec) >= groupSoftBytes {
+				break
 			}
-			return
+			more := db.join(g)
+			if len(more) == 0 {
+				break
+			}
+			live = append(live, more...)
 		}
-		b := btx.Bucket(bucket)
-		ok := make([]*call, 0, len(live))
-		rerun := false
-		for i := 0; ; i++ {
-			if i == len(live) {
-				more := db.join(g)
-				if len(more) == 0 {
-					break
-				}
-				live = append(live, more...)
-			}
-			c := live[i]
-			t := &writeTx{readTx{b: b}}
-			g.running = c
-			err := run(c, t)
-			g.running = nil
-			t.done = true
-			if err == nil && !c.panicked {
-				ok = append(ok, c)
-				continue
-			}
+		c := live[i]
+		mark := len(gt.rec)
+		t := &writeTx{readTx: readTx{mems: [2]*memtable{gt.work, frozen}, b: b}, g: gt}
+		g.running = c
+		err := run(c, t)
+		g.running = nil
+		t.done = true
+		if err == nil && !c.panicked && len(gt.rec)-recordHeader > maxPayload {
+			err = errTooLarge
+		}
+		if err != nil || c.panicked {
 			c.err = err
-			if t.writes == 0 {
-				continue // left nothing in the transaction
-			}
-			_ = btx.Rollback()
-			btx = nil
-			live = append(ok, live[i+1:]...)
-			rerun = true
-			db.reruns.Add(1)
-			processStats.reruns.Add(1)
-			break
-		}
-		if rerun {
+			gt.rollback(mark)
 			continue
 		}
-		err = btx.Commit()
-		btx = nil
-		for _, c := range ok {
-			c.err = err
-		}
-		if err == nil {
-			db.commits.Add(1)
-			db.txs.Add(uint64(len(ok)))
-			processStats.commits.Add(1)
-			processStats.txs.Add(uint64(len(ok)))
-		}
+		gt.undo = gt.undo[:0]
+		ok = append(ok, c)
+	}
+	_ = btx.Rollback()
+	btx = nil
+	if len(gt.rec) == recordHeader {
+		return // nothing written: nothing to make durable
+	}
+	sealRecord(gt.rec)
+	if err := db.wal.append(gt.rec); err != nil {
+		// After a failed write or fsync the file's state is unknown: no
+		// later group may build on it.
+		err = fmt.Errorf("store/bolt: %s: the WAL could not be written and synced (%w); the store must be reopened", db.path, err)
+		db.fail(err)
+		fail(ok, err)
 		return
 	}
+	db.layers.Lock()
+	db.active = gt.work
+	db.layers.Unlock()
+	db.activeBytes += int64(len(gt.rec))
+	db.commits.Add(1)
+	db.txs.Add(uint64(len(ok)))
+	processStats.commits.Add(1)
+	processStats.txs.Add(uint64(len(ok)))
+	db.maybeCheckpoint()
 }
 
 // join moves the writers queued meanwhile into the running group g.
@@ -494,130 +821,4 @@ func run(c *call, t *writeTx) (err error) {
 		}
 	}()
 	return c.fn(t)
-}
-
-func checkKey(key []byte) error {
-	if len(key) == 0 {
-		return fmt.Errorf("%w: empty key", store.ErrInvalidKey)
-	}
-	if len(key) > bbolt.MaxKeySize {
-		return fmt.Errorf("%w: %d bytes, limit is %d", store.ErrInvalidKey, len(key), bbolt.MaxKeySize)
-	}
-	return nil
-}
-
-var errTxDone = errors.New("store/bolt: transaction used after its function returned")
-
-// readTx is the store.Tx handed to one function.
-type readTx struct {
-	b      *bbolt.Bucket
-	writes int  // successful-or-attempted writes by this function
-	done   bool // fn has returned; the bbolt tx may belong to someone else now
-}
-
-func (t *readTx) Get(key []byte) ([]byte, error) {
-	if t.done {
-		return nil, errTxDone
-	}
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	v := t.b.Get(key)
-	if v == nil {
-		return nil, store.ErrNotFound
-	}
-	return v, nil
-}
-
-func (t *readTx) Scan(start, end []byte) iter.Seq2[[]byte, []byte] {
-	return func(yield func(k, v []byte) bool) {
-		if t.done {
-			panic(errTxDone)
-		}
-		c := t.b.Cursor()
-		var k, v []byte
-		if len(start) == 0 {
-			k, v = c.First()
-		} else {
-			k, v = c.Seek(start)
-		}
-		for k != nil && (len(end) == 0 || bytes.Compare(k, end) < 0) {
-			writes := t.writes
-			if !yield(k, v) {
-				return
-			}
-			if t.writes == writes {
-				k, v = c.Next()
-				continue
-			}
-			// The body wrote, which invalidates bbolt cursors: find the
-			// first key after k again. k itself is still intact (mmap or a
-			// node's copy; bbolt never writes either in place).
-			last := k
-			if k, v = c.Seek(last); k != nil && bytes.Equal(k, last) {
-				k, v = c.Next()
-			}
-		}
-	}
-}
-
-func (t *readTx) ScanReverse(start, end []byte) iter.Seq2[[]byte, []byte] {
-	return func(yield func(k, v []byte) bool) {
-		if t.done {
-			panic(errTxDone)
-		}
-		c := t.b.Cursor()
-		k, v := lastBelow(c, end)
-		for k != nil && (len(start) == 0 || bytes.Compare(k, start) >= 0) {
-			writes := t.writes
-			if !yield(k, v) {
-				return
-			}
-			if t.writes == writes {
-				k, v = c.Prev()
-				continue
-			}
-			k, v = lastBelow(c, k) // see Scan
-		}
-	}
-}
-
-// lastBelow positions c on the largest key < end (the last key if end is
-// empty) and returns it.
-func lastBelow(c *bbolt.Cursor, end []byte) ([]byte, []byte) {
-	if len(end) == 0 {
-		return c.Last()
-	}
-	if k, _ := c.Seek(end); k == nil {
-		return c.Last() // every key is below end
-	}
-	return c.Prev()
-}
-
-// writeTx is the store.RwTx handed to one function of a group.
-type writeTx struct{ readTx }
-
-func (t *writeTx) Put(key, value []byte) error {
-	if t.done {
-		return errTxDone
-	}
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	// bbolt keeps the value slice until commit, which for a group is after
-	// fn has returned; copying lets callers reuse buffers, and a non-nil
-	// copy keeps an empty value distinguishable from a missing key.
-	t.writes++
-	return t.b.Put(key, append(make([]byte, 0, len(value)), value...))
-}
-
-func (t *writeTx) Delete(key []byte) error {
-	if t.done {
-		return errTxDone
-	}
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	t.writes++
-	return t.b.Delete(key)
 }

@@ -31,7 +31,11 @@ import (
 const (
 	crashEnvPath  = "HOTLINE_STORE_CRASH_PATH"
 	crashEnvRound = "HOTLINE_STORE_CRASH_ROUND"
-	crashWriters  = 8
+	// crashEnvCkpt is the child's WithCheckpointBytes: tiny values make it
+	// checkpoint (and rotate WAL segments) all the time, so that the kill
+	// lands in every phase of a checkpoint.
+	crashEnvCkpt = "HOTLINE_STORE_CRASH_CHECKPOINT_BYTES"
+	crashWriters = 8
 )
 
 func crashValue(key string) string { return "value-of-" + key + strings.Repeat("x", len(key)*3) }
@@ -44,7 +48,11 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("only runs as TestCrash's child process")
 	}
 	round := os.Getenv(crashEnvRound)
-	db, err := Open(path)
+	var opts []Option
+	if n, err := strconv.ParseInt(os.Getenv(crashEnvCkpt), 10, 64); err == nil {
+		opts = append(opts, WithCheckpointBytes(n))
+	}
+	db, err := Open(path, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child open:", err)
 		os.Exit(2)
@@ -94,6 +102,9 @@ func TestCrashChild(t *testing.T) {
 				if counter >= 0 {
 					ack("c " + strconv.Itoa(counter))
 				}
+				if n := db.Stats().Checkpoints; n > 0 && w == 0 {
+					ack("p " + strconv.FormatUint(n, 10))
+				}
 			}
 		})
 	}
@@ -107,10 +118,18 @@ func TestCrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "crash.db")
 	acked := map[string]bool{}
 	maxCounter := 0
-	for round := range 3 {
+	// Checkpoint thresholds per round: the default (the kill finds only
+	// WAL to replay), then ever smaller ones, down to a checkpoint after
+	// nearly every group.
+	for round, ckpt := range []int64{0, 64 << 10, 4 << 10, 1} {
 		killAfter := 200 + rand.IntN(600)
-		n := runCrashChild(t, path, round, killAfter, acked, &maxCounter)
-		t.Logf("round %d: killed after %d acks (target %d)", round, n, killAfter)
+		var checkpoints uint64
+		n := runCrashChild(t, path, round, ckpt, killAfter, acked, &maxCounter, &checkpoints)
+		t.Logf("round %d (checkpoint bytes %d): killed after %d acks (target %d), %d checkpoints seen",
+			round, ckpt, n, killAfter, checkpoints)
+		if ckpt > 0 && ckpt <= 4<<10 && checkpoints == 0 {
+			t.Errorf("round %d: the child acknowledged no checkpoint", round)
+		}
 		checkCrashStore(t, path, acked, maxCounter)
 	}
 }
@@ -118,10 +137,13 @@ func TestCrash(t *testing.T) {
 // runCrashChild starts the child, reads its acknowledgements into acked and
 // maxCounter, kills it once it has acknowledged killAfter records, and
 // returns how many records it acknowledged in all.
-func runCrashChild(t *testing.T, path string, round, killAfter int, acked map[string]bool, maxCounter *int) int {
+func runCrashChild(t *testing.T, path string, round int, ckpt int64, killAfter int, acked map[string]bool, maxCounter *int, checkpoints *uint64) int {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1", "-test.timeout=60s")
 	cmd.Env = append(os.Environ(), crashEnvPath+"="+path, crashEnvRound+"="+strconv.Itoa(round))
+	if ckpt > 0 {
+		cmd.Env = append(cmd.Env, crashEnvCkpt+"="+strconv.FormatInt(ckpt, 10))
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -150,6 +172,12 @@ func runCrashChild(t *testing.T, path string, round, killAfter int, acked map[st
 				t.Fatalf("child printed %q", sc.Text())
 			}
 			*maxCounter = max(*maxCounter, c)
+		case ok && kind == "p":
+			c, err := strconv.ParseUint(val, 10, 64)
+			if err != nil {
+				t.Fatalf("child printed %q", sc.Text())
+			}
+			*checkpoints = max(*checkpoints, c)
 		default:
 			// Not an ack (the test framework's own output): ignore.
 		}

@@ -1,0 +1,395 @@
+package bolt
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/hotline-dev/hotline/internal/store"
+	"github.com/tidwall/btree"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// entry is one key's latest state in a memtable: a value, or a tombstone
+// that hides the key in every older layer. Entries are immutable once in a
+// tree; a write replaces the pointer.
+type entry struct {
+	key, value []byte
+	deleted    bool
+}
+
+// memtable is an ordered map key -> *entry. A published memtable is never
+// modified; the leader writes to a copy-on-write Copy of it.
+type memtable = btree.BTreeG[*entry]
+
+func entryLess(a, b *entry) bool { return bytes.Compare(a.key, b.key) < 0 }
+
+func newMemtable() *memtable {
+	return btree.NewBTreeGOptions(entryLess, btree.Options{NoLocks: true})
+}
+
+// newEntry copies key and value into one allocation. The value is never
+// nil, so an empty value stays distinct from a missing key.
+func newEntry(key, value []byte, deleted bool) *entry {
+	buf := make([]byte, len(key)+len(value))
+	copy(buf, key)
+	copy(buf[len(key):], value)
+	e := &entry{key: buf[:len(key):len(key)], deleted: deleted}
+	if !deleted {
+		e.value = buf[len(key):]
+	}
+	return e
+}
+
+func checkKey(key []byte) error {
+	if len(key) == 0 {
+		return fmt.Errorf("%w: empty key", store.ErrInvalidKey)
+	}
+	if len(key) > bbolt.MaxKeySize {
+		return fmt.Errorf("%w: %d bytes, limit is %d", store.ErrInvalidKey, len(key), bbolt.MaxKeySize)
+	}
+	return nil
+}
+
+var errTxDone = errors.New("store/bolt: transaction used after its function returned")
+
+// errValueTooLarge is bbolt's limit, enforced at Put because the value only
+// reaches bbolt at the next checkpoint.
+var errValueTooLarge = fmt.Errorf("store/bolt: value larger than %d bytes", bbolt.MaxValueSize)
+
+// readTx is the store.Tx handed to one function: the memtable layers,
+// newest first, over a bbolt read transaction.
+type readTx struct {
+	mems   [2]*memtable // newest first; nil entries are skipped
+	b      *bbolt.Bucket
+	writes int  // writes by this function, to re-seek scans after one
+	done   bool // fn has returned
+	probe  entry
+}
+
+// lookup returns key's state in the layers: the value, or found == false.
+func (t *readTx) lookup(key []byte) (value []byte, found bool) {
+	t.probe.key = key
+	for _, m := range t.mems {
+		if m == nil {
+			continue
+		}
+		if e, ok := m.Get(&t.probe); ok {
+			t.probe.key = nil
+			if e.deleted {
+				return nil, false
+			}
+			return e.value, true
+		}
+	}
+	t.probe.key = nil
+	v := t.b.Get(key)
+	return v, v != nil
+}
+
+func (t *readTx) Get(key []byte) ([]byte, error) {
+	if t.done {
+		return nil, errTxDone
+	}
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	v, ok := t.lookup(key)
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return v, nil
+}
+
+func (t *readTx) Scan(start, end []byte) iter.Seq2[[]byte, []byte] {
+	return func(yield func(k, v []byte) bool) {
+		if t.done {
+			panic(errTxDone)
+		}
+		t.scan(start, end, false, yield)
+	}
+}
+
+func (t *readTx) ScanReverse(start, end []byte) iter.Seq2[[]byte, []byte] {
+	return func(yield func(k, v []byte) bool) {
+		if t.done {
+			panic(errTxDone)
+		}
+		t.scan(start, end, true, yield)
+	}
+}
+
+// scan merges the layers in key order; the newest layer holding a key
+// decides it, and a tombstone hides it.
+func (t *readTx) scan(start, end []byte, reverse bool, yield func(k, v []byte) bool) {
+	m := t.newMerge(reverse)
+	defer m.release()
+	if reverse {
+		m.seekBelow(end)
+	} else {
+		m.seekFrom(start, false)
+	}
+	for {
+		i := m.top()
+		if i < 0 {
+			return
+		}
+		c := &m.cs[i]
+		k, v, del := c.k, c.v, c.del
+		if reverse {
+			if len(start) > 0 && bytes.Compare(k, start) < 0 {
+				return
+			}
+		} else if len(end) > 0 && bytes.Compare(k, end) >= 0 {
+			return
+		}
+		if del {
+			m.step(k)
+			continue
+		}
+		writes := t.writes
+		if !yield(k, v) {
+			return
+		}
+		if t.writes == writes {
+			m.step(k)
+			continue
+		}
+		// The body wrote, which invalidates the working tree's iterator:
+		// find the first key past k again in every layer, as the
+		// transaction now stands. k itself is intact (entries and bbolt
+		// pages are never written in place).
+		if reverse {
+			m.seekBelow(k)
+		} else {
+			m.seekFrom(k, true)
+		}
+	}
+}
+
+// cursor is one layer's position in a merged scan.
+type cursor struct {
+	it  btree.IterG[*entry] // memtable layers
+	bc  *bbolt.Cursor       // the bbolt layer
+	ok  bool
+	k   []byte
+	v   []byte
+	del bool
+}
+
+func (c *cursor) setMem(ok bool) {
+	c.ok = ok
+	if ok {
+		e := c.it.Item()
+		c.k, c.v, c.del = e.key, e.value, e.deleted
+	} else {
+		c.k, c.v, c.del = nil, nil, false
+	}
+}
+
+func (c *cursor) setBolt(k, v []byte) {
+	c.ok, c.k, c.v, c.del = k != nil, k, v, false
+}
+
+// merge positions one cursor per layer, newest first.
+type merge struct {
+	t       *readTx
+	cs      []cursor
+	reverse bool
+	probe   entry
+}
+
+func (t *readTx) newMerge(reverse bool) *merge {
+	m := &merge{t: t, reverse: reverse}
+	for _, mt := range t.mems {
+		if mt != nil {
+			m.cs = append(m.cs, cursor{it: mt.Iter()})
+		}
+	}
+	m.cs = append(m.cs, cursor{bc: t.b.Cursor()})
+	return m
+}
+
+func (m *merge) release() {
+	for i := range m.cs {
+		if m.cs[i].bc == nil {
+			m.cs[i].it.Release()
+		}
+	}
+}
+
+// seekFrom positions every layer on its first key >= key (> key if after),
+// or its first key when key is empty.
+func (m *merge) seekFrom(key []byte, after bool) {
+	for i := range m.cs {
+		c := &m.cs[i]
+		if c.bc != nil {
+			if len(key) == 0 {
+				c.setBolt(c.bc.First())
+			} else {
+				c.setBolt(c.bc.Seek(key))
+			}
+		} else {
+			if len(key) == 0 {
+				c.setMem(c.it.First())
+			} else {
+				m.probe.key = key
+				c.setMem(c.it.Seek(&m.probe))
+				m.probe.key = nil
+			}
+		}
+		if after && c.ok && bytes.Equal(c.k, key) {
+			m.next(c)
+		}
+	}
+}
+
+// seekBelow positions every layer on its largest key < key, or its last
+// key when key is empty.
+func (m *merge) seekBelow(key []byte) {
+	for i := range m.cs {
+		c := &m.cs[i]
+		if c.bc != nil {
+			switch {
+			case len(key) == 0:
+				c.setBolt(c.bc.Last())
+			default:
+				if k, _ := c.bc.Seek(key); k == nil {
+					c.setBolt(c.bc.Last()) // every key is below
+				} else {
+					c.setBolt(c.bc.Prev())
+				}
+			}
+			continue
+		}
+		if len(key) == 0 {
+			c.setMem(c.it.Last())
+			continue
+		}
+		m.probe.key = key
+		found := c.it.Seek(&m.probe)
+		m.probe.key = nil
+		if found {
+			c.setMem(c.it.Prev())
+		} else {
+			c.setMem(c.it.Last()) // every key is below
+		}
+	}
+}
+
+func (m *merge) next(c *cursor) {
+	if c.bc != nil {
+		if m.reverse {
+			c.setBolt(c.bc.Prev())
+		} else {
+			c.setBolt(c.bc.Next())
+		}
+		return
+	}
+	if m.reverse {
+		c.setMem(c.it.Prev())
+	} else {
+		c.setMem(c.it.Next())
+	}
+}
+
+// top returns the index of the layer holding the next key in scan order
+// (the newest such layer on a tie), or -1 when every layer is exhausted.
+func (m *merge) top() int {
+	best := -1
+	for i := range m.cs {
+		c := &m.cs[i]
+		if !c.ok {
+			continue
+		}
+		if best < 0 {
+			best = i
+			continue
+		}
+		cmp := bytes.Compare(c.k, m.cs[best].k)
+		if (!m.reverse && cmp < 0) || (m.reverse && cmp > 0) {
+			best = i
+		}
+	}
+	return best
+}
+
+// step moves every layer positioned on key to its next key.
+func (m *merge) step(key []byte) {
+	for i := range m.cs {
+		c := &m.cs[i]
+		if c.ok && bytes.Equal(c.k, key) {
+			m.next(c)
+		}
+	}
+}
+
+// undo is how to restore one key of the working tree.
+type undo struct {
+	key  []byte
+	prev *entry // nil: the key was absent
+}
+
+// writeTx is the store.RwTx handed to one function of a group.
+type writeTx struct {
+	readTx
+	g *groupTx
+}
+
+// groupTx is the leader's state for one group: the working tree (mems[0]
+// of every member's tx), the WAL record being built, and the current
+// member's undo log.
+type groupTx struct {
+	work *memtable
+	rec  []byte
+	undo []undo
+}
+
+func (t *writeTx) write(key, value []byte, deleted bool) error {
+	if t.done {
+		return errTxDone
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if len(value) > bbolt.MaxValueSize {
+		return errValueTooLarge
+	}
+	t.writes++
+	e := newEntry(key, value, deleted)
+	g := t.g
+	prev, replaced := g.work.Set(e)
+	u := undo{key: e.key}
+	if replaced {
+		u.prev = prev
+	}
+	g.undo = append(g.undo, u)
+	if deleted {
+		g.rec = appendOp(g.rec, opDelete, key, nil)
+	} else {
+		g.rec = appendOp(g.rec, opPut, key, value)
+	}
+	return nil
+}
+
+func (t *writeTx) Put(key, value []byte) error { return t.write(key, value, false) }
+
+func (t *writeTx) Delete(key []byte) error { return t.write(key, nil, true) }
+
+// rollback undoes the current member's writes to the working tree and
+// drops its operations from the record, which is cut back to mark.
+func (g *groupTx) rollback(mark int) {
+	var probe entry
+	for i := len(g.undo) - 1; i >= 0; i-- {
+		u := g.undo[i]
+		if u.prev != nil {
+			g.work.Set(u.prev)
+		} else {
+			probe.key = u.key
+			g.work.Delete(&probe)
+		}
+	}
+	g.undo = g.undo[:0]
+	g.rec = g.rec[:mark]
+}
