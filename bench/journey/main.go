@@ -77,15 +77,32 @@ type memRecorder struct {
 	mu   sync.Mutex
 	ring [1024]contacts.Record
 	n    int
+	// maps are the attribute maps of records the ring let go, emptied: a
+	// map cloned at every Put was the most frequent allocation of a
+	// journey, and garbage a few waits later.
+	maps sync.Pool
 }
 
 func (m *memRecorder) Put(_ context.Context, r *contacts.Record) error {
 	c := *r
-	c.Attributes = maps.Clone(r.Attributes)
+	if r.Attributes != nil {
+		attrs, _ := m.maps.Get().(map[string]string)
+		if attrs == nil {
+			attrs = make(map[string]string, len(r.Attributes))
+		}
+		maps.Copy(attrs, r.Attributes)
+		c.Attributes = attrs
+	}
 	m.mu.Lock()
-	m.ring[m.n%len(m.ring)] = c
+	slot := &m.ring[m.n%len(m.ring)]
+	old := slot.Attributes
+	*slot = c
 	m.n++
 	m.mu.Unlock()
+	if old != nil {
+		clear(old)
+		m.maps.Put(old)
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/hotline-dev/hotline/internal/flow/interp"
 	"github.com/hotline-dev/hotline/internal/jsonscan"
@@ -22,88 +23,164 @@ import (
 // followed in the list by the fields of its object.
 type Detail []Field
 
-// Field is one key of a Detail and its value: a string in s, or any other
-// value in v, whose type says what it is. It is kept to 48 bytes: the
-// fields are most of the memory of a call's report.
+// Field is one key of a Detail and its value. It is kept to 32 bytes, two
+// words of them pointers: the fields are most of the memory of a call's
+// report, and the garbage collector reads every pointer in them, and
+// records the pointers copied while it runs. The value is packed in p and
+// x (see kind):
+//
+//   - a string: p its bytes and x its length;
+//   - bytes (Raw, RawOrText, a decoded object or list): p the bytes, x the
+//     length with the kind in its top byte, as for a string;
+//   - a number, whole number, boolean, object size or null: p one of
+//     scalarTags, which no string or slice points to, that says which,
+//     and x the value;
+//   - what Any was given: p an *anyBox holding it, x the kind.
 type Field struct {
 	Key string
-	s   string
-	v   any // nil for a string
+	p   unsafe.Pointer
+	x   uint64
 }
 
-// The types v holds besides the values Any was given.
-type (
-	rawOrText []byte // RawOrText
-	object    int    // Object: how many fields follow
-	null      struct{}
-	// decoded is an object or list as a decoded Detail holds it: its
-	// JSON, decoded when the value is read (a function's request and
-	// answer are most of a report, and are rarely read).
-	decoded []byte
+// fieldKind is what a Field holds.
+type fieldKind uint8
+
+// The kinds, in the order of the tags: those of x's top byte first, then
+// those of scalarTags.
+const (
+	kindString    fieldKind = iota
+	kindRaw                 // json.RawMessage
+	kindRawOrText           // RawOrText
+	kindDecoded             // an object or list a decoded Detail keeps as JSON
+	kindAny                 // what Any was given, in an *anyBox
+	kindFloat               // the float64's bits
+	kindInt                 // the int
+	kindBool                // 1 for true
+	kindObject              // how many fields follow
+	kindNull
 )
 
+// scalarTags are what p points to for the kinds from kindFloat on.
+var scalarTags [kindNull - kindFloat + 1]byte
+
+// lenMask keeps the length of x; its top byte is the kind.
+const lenMask = 1<<56 - 1
+
+// anyBox holds a value Any was given.
+type anyBox struct{ v any }
+
+func scalar(key string, k fieldKind, x uint64) Field {
+	return Field{Key: key, p: unsafe.Pointer(&scalarTags[k-kindFloat]), x: x}
+}
+
+func bytesField(key string, k fieldKind, b []byte) Field {
+	return Field{Key: key, p: unsafe.Pointer(unsafe.SliceData(b)), x: uint64(len(b)) | uint64(k)<<56}
+}
+
+// kind says what f holds.
+func (f *Field) kind() fieldKind {
+	if i := uintptr(f.p) - uintptr(unsafe.Pointer(&scalarTags)); i < uintptr(len(scalarTags)) {
+		return kindFloat + fieldKind(i)
+	}
+	return fieldKind(f.x >> 56)
+}
+
+// str is the value of a string field.
+func (f *Field) str() string { return unsafe.String((*byte)(f.p), int(f.x&lenMask)) }
+
+// bytes is the value of a Raw, RawOrText or decoded field, nil as it was
+// given.
+func (f *Field) bytes() []byte {
+	if f.p == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(f.p), int(f.x&lenMask))
+}
+
+// String writes the field as key:value, for people reading a Detail
+// printed with fmt.
+func (f Field) String() string { return fmt.Sprintf("%s:%v", f.Key, Detail{f}.value(0)) }
+
 // Str is a string field.
-func Str(key, s string) Field { return Field{Key: key, s: s} }
+func Str(key, s string) Field {
+	return Field{Key: key, p: unsafe.Pointer(unsafe.StringData(s)), x: uint64(len(s))}
+}
 
 // Num is a number field.
-func Num(key string, f float64) Field { return Field{Key: key, v: f} }
+func Num(key string, f float64) Field { return scalar(key, kindFloat, math.Float64bits(f)) }
 
 // Int is a whole-number field.
-func Int(key string, n int) Field { return Field{Key: key, v: n} }
+func Int(key string, n int) Field { return scalar(key, kindInt, uint64(n)) }
 
 // Bool is a true or false field.
-func Bool(key string, b bool) Field { return Field{Key: key, v: b} }
+func Bool(key string, b bool) Field {
+	var x uint64
+	if b {
+		x = 1
+	}
+	return scalar(key, kindBool, x)
+}
 
 // Raw is a field whose value is JSON already (a function's request or
 // answer). b is kept, not copied.
-func Raw(key string, b []byte) Field { return Field{Key: key, v: json.RawMessage(b)} }
+func Raw(key string, b []byte) Field { return bytesField(key, kindRaw, b) }
 
 // RawOrText is a field whose value is b as JSON when b is valid JSON, and
 // as a string otherwise (a function's answer, which may be anything). The
 // check waits until the value is read or written: a report is often never
 // encoded, and a function's answer is checked as it is parsed anyway.
-func RawOrText(key string, b []byte) Field { return Field{Key: key, v: rawOrText(b)} }
+func RawOrText(key string, b []byte) Field { return bytesField(key, kindRawOrText, b) }
 
 // Object is a field whose value is an object: the n fields that follow it
 // in the Detail (fields of objects inside it included).
-func Object(key string, n int) Field { return Field{Key: key, v: object(n)} }
+func Object(key string, n int) Field { return scalar(key, kindObject, uint64(n)) }
 
 // Any is a field of any value encoding/json can write (lists, maps).
 func Any(key string, v any) Field {
 	if v == nil {
-		return Field{Key: key, v: null{}}
+		return scalar(key, kindNull, 0)
 	}
-	return Field{Key: key, v: v}
+	return Field{Key: key, p: unsafe.Pointer(&anyBox{v}), x: uint64(kindAny) << 56}
 }
 
 // next is the index of the field after d[i] and its object's fields.
 func (d Detail) next(i int) int {
-	if n, ok := d[i].v.(object); ok {
-		return i + 1 + int(n)
+	if d[i].kind() == kindObject {
+		return i + 1 + int(d[i].x)
 	}
 	return i + 1
 }
 
 // value is the value of d[i] (see Lookup).
 func (d Detail) value(i int) any {
-	switch v := d[i].v.(type) {
-	case nil:
-		return d[i].s
-	case object:
+	f := &d[i]
+	switch f.kind() {
+	case kindString:
+		return f.str()
+	case kindObject:
 		return d[i+1 : d.next(i)].Map()
-	case rawOrText:
+	case kindRaw:
+		return json.RawMessage(f.bytes())
+	case kindRawOrText:
+		v := f.bytes()
 		if !json.Valid(v) {
 			return string(v)
 		}
 		return json.RawMessage(v)
-	case null:
+	case kindNull:
 		return nil
-	case decoded:
+	case kindDecoded:
 		var a any
-		_ = json.Unmarshal(v, &a) // checked when it was decoded
+		_ = json.Unmarshal(f.bytes(), &a) // checked when it was decoded
 		return a
+	case kindFloat:
+		return math.Float64frombits(f.x)
+	case kindInt:
+		return int(f.x)
+	case kindBool:
+		return f.x != 0
 	}
-	return d[i].v
+	return (*anyBox)(f.p).v
 }
 
 // Lookup is the value of key, and whether d has it. The value is what the
@@ -128,8 +205,8 @@ func (d Detail) Get(key string) any {
 // Text is the value of key when it is a string, or "".
 func (d Detail) Text(key string) string {
 	for i := 0; i < len(d); i = d.next(i) {
-		if d[i].Key == key && d[i].v == nil {
-			return d[i].s
+		if d[i].Key == key && d[i].kind() == kindString {
+			return d[i].str()
 		}
 	}
 	return ""
@@ -137,7 +214,7 @@ func (d Detail) Text(key string) string {
 
 // Set replaces the field of f's key, or adds f. f may not be an Object.
 func (d *Detail) Set(f Field) {
-	if _, ok := f.v.(object); ok {
+	if f.kind() == kindObject {
 		panic("contacts: Detail.Set of an object")
 	}
 	for i := 0; i < len(*d); i = d.next(i) {
@@ -204,7 +281,7 @@ func (d Detail) appendJSON(b []byte, html bool) ([]byte, error) {
 		b = interp.AppendJSONString(b, d[i].Key)
 		b = append(b, ':')
 		var err error
-		if _, ok := d[i].v.(object); ok {
+		if d[i].kind() == kindObject {
 			b, err = d[i+1:d.next(int(i))].appendJSON(b, html)
 		} else {
 			b, err = d[i].appendValue(b, html)
@@ -218,27 +295,47 @@ func (d Detail) appendJSON(b []byte, html bool) ([]byte, error) {
 
 func (f *Field) appendValue(b []byte, html bool) ([]byte, error) {
 	var raw []byte
-	switch x := f.v.(type) {
-	case nil:
-		return interp.AppendJSONString(b, f.s), nil
-	case float64:
-		return appendFloat(b, x)
-	case int:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case bool:
-		return strconv.AppendBool(b, x), nil
-	case null:
+	v := any(nil) // what Any was given
+	switch f.kind() {
+	case kindString:
+		return interp.AppendJSONString(b, f.str()), nil
+	case kindFloat:
+		return appendFloat(b, math.Float64frombits(f.x))
+	case kindInt:
+		return strconv.AppendInt(b, int64(f.x), 10), nil
+	case kindBool:
+		return strconv.AppendBool(b, f.x != 0), nil
+	case kindNull:
 		return append(b, "null"...), nil
-	case json.RawMessage:
+	case kindRaw:
 		// encoding/json's compaction refuses it if it is not JSON.
-		raw = x
-	case rawOrText:
+		raw = f.bytes()
+		if raw == nil {
+			v = json.RawMessage(nil)
+		}
+	case kindRawOrText:
+		x := f.bytes()
 		if !jsonscan.Valid(x) {
 			return interp.AppendJSONString(b, string(x)), nil
 		}
 		raw = x
-	case decoded:
-		raw = x
+	case kindDecoded:
+		raw = f.bytes()
+	case kindAny:
+		// As Str, Num, Int, Bool and Raw write what Any may be given too.
+		switch x := (*anyBox)(f.p).v.(type) {
+		case float64:
+			return appendFloat(b, x)
+		case int:
+			return strconv.AppendInt(b, int64(x), 10), nil
+		case bool:
+			return strconv.AppendBool(b, x), nil
+		case json.RawMessage:
+			raw = x
+		}
+		v = (*anyBox)(f.p).v
+	case kindObject: // written by appendJSON; a lone one is its size
+		v = int(f.x)
 	}
 	if raw != nil {
 		if !html {
@@ -251,7 +348,7 @@ func (f *Field) appendValue(b []byte, html bool) ([]byte, error) {
 		}
 		return append(b, j...), nil
 	}
-	j, err := json.Marshal(f.v)
+	j, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -433,7 +530,7 @@ func (p *detailParser) value(k string) (Field, bool) {
 			return Field{}, false
 		}
 		// A copy: b is encoding/json's.
-		return Field{Key: k, v: decoded(bytes.Clone(p.b[start:p.i]))}, true
+		return bytesField(k, kindDecoded, bytes.Clone(p.b[start:p.i])), true
 	}
 	return Field{}, false
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // A Detail's JSON is what encoding/json writes for its Map, the map[string]any
@@ -120,5 +121,60 @@ func TestReportJSONIsEncodingJSONs(t *testing.T) {
 				t.Errorf("marshalRecord: %s, %v\nencoding/json: %s", got, err, want)
 			}
 		}
+	}
+}
+
+// A Field packs every kind of value in 32 bytes (see Field): each reads
+// back as it was given and writes as encoding/json writes it.
+func TestFieldKinds(t *testing.T) {
+	if n := unsafe.Sizeof(Field{}); n != 32 {
+		t.Errorf("a Field takes %d bytes, want 32", n)
+	}
+	for _, tc := range []struct {
+		f    Field
+		want any // what Get returns
+	}{
+		{Str("k", ""), ""},
+		{Str("k", "é<\x00"), "é<\x00"},
+		{Num("k", 0), 0.0},
+		{Num("k", -2.5e-9), -2.5e-9},
+		{Int("k", -7), -7},
+		{Int("k", 1<<40), 1 << 40},
+		{Bool("k", true), true},
+		{Bool("k", false), false},
+		{Raw("k", []byte(`{"a":"<"}`)), json.RawMessage(`{"a":"<"}`)},
+		{Raw("k", nil), json.RawMessage(nil)},
+		{RawOrText("k", []byte(`[1]`)), json.RawMessage(`[1]`)},
+		{RawOrText("k", []byte(`oops`)), "oops"},
+		{RawOrText("k", nil), ""},
+		{Any("k", nil), nil},
+		{Any("k", []string{"a"}), []string{"a"}},
+		{Any("k", map[string]any{"x": 1}), map[string]any{"x": 1}},
+		{Any("k", 2.5), 2.5},
+		{Any("k", 3), 3},
+		{Any("k", true), true},
+		{Any("k", "s<"), "s<"},
+		{Any("k", json.RawMessage(`{"b":1}`)), json.RawMessage(`{"b":1}`)},
+		{Any("k", json.RawMessage(nil)), json.RawMessage(nil)},
+	} {
+		d := Detail{tc.f}
+		if got := d.Get("k"); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%v: Get %#v, want %#v", tc.f, got, tc.want)
+		}
+		got, err := json.Marshal(d)
+		if err != nil {
+			t.Errorf("%v: %v", tc.f, err)
+			continue
+		}
+		want, _ := json.Marshal(d.Map())
+		if string(got) != string(want) {
+			t.Errorf("%v: JSON %s, want %s", tc.f, got, want)
+		}
+		if _, err := d.appendJSON(nil, true); err != nil {
+			t.Errorf("%v: HTML JSON: %v", tc.f, err)
+		}
+	}
+	if _, err := json.Marshal(Detail{Num("k", math.NaN())}); err == nil {
+		t.Error("NaN written")
 	}
 }

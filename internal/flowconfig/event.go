@@ -1,10 +1,8 @@
 package flowconfig
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline/internal/jsonscan"
@@ -79,12 +77,12 @@ type scanner struct {
 
 func (s *scanner) ws() {
 	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
+		// Most calls find no white space at all: one test for every byte
+		// above the space.
+		if c := s.b[s.i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return
 		}
+		s.i++
 	}
 }
 
@@ -98,8 +96,14 @@ func (s *scanner) peek() byte {
 
 // rawString returns a string token, quotes included.
 func (s *scanner) rawString() ([]byte, error) {
+	raw, _, err := s.rawStringEsc()
+	return raw, err
+}
+
+// rawStringEsc is rawString, and whether the string has escapes.
+func (s *scanner) rawStringEsc() (raw []byte, escaped bool, err error) {
 	if s.peek() != '"' {
-		return nil, errFallback
+		return nil, false, errFallback
 	}
 	start := s.i
 	for s.i++; s.i < len(s.b); s.i++ {
@@ -109,28 +113,29 @@ func (s *scanner) rawString() ([]byte, error) {
 		}
 		switch c := s.b[s.i]; {
 		case c == '\\':
+			escaped = true
 			s.i++
 			if s.i >= len(s.b) {
-				return nil, errFallback
+				return nil, false, errFallback
 			}
 			switch s.b[s.i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if s.i+4 >= len(s.b) || !isHex(s.b[s.i+1:s.i+5]) {
-					return nil, errFallback
+					return nil, false, errFallback
 				}
 				s.i += 4
 			default:
-				return nil, errFallback
+				return nil, false, errFallback
 			}
 		case c == '"':
 			s.i++
-			return s.b[start:s.i], nil
+			return s.b[start:s.i], escaped, nil
 		case c < 0x20:
-			return nil, errFallback
+			return nil, false, errFallback
 		}
 	}
-	return nil, errFallback
+	return nil, false, errFallback
 }
 
 func isHex(b []byte) bool {
@@ -145,11 +150,11 @@ func isHex(b []byte) bool {
 // str decodes a string token; escapes and invalid UTF-8 (which
 // encoding/json replaces) are left to encoding/json.
 func (s *scanner) str() (string, error) {
-	raw, err := s.rawString()
+	raw, escaped, err := s.rawStringEsc()
 	if err != nil {
 		return "", err
 	}
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+	if !escaped && utf8.Valid(raw) {
 		return string(raw[1 : len(raw)-1]), nil
 	}
 	var v string
@@ -185,12 +190,12 @@ func (s *scanner) object(member func(key []byte) error) error {
 		return nil
 	}
 	for {
-		raw, err := s.rawString()
+		raw, escaped, err := s.rawStringEsc()
 		if err != nil {
 			return err
 		}
 		key := raw[1 : len(raw)-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
+		if escaped {
 			return errFallback // an escaped key: rare enough to decode properly
 		}
 		if s.peek() != ':' {
@@ -242,12 +247,21 @@ func (s *scanner) skip() error {
 		}
 	case c == 't', c == 'f', c == 'n', c == '-', c >= '0' && c <= '9':
 		start := s.i
-		for s.i < len(s.b) && strings.IndexByte(",}] \t\n\r", s.b[s.i]) < 0 {
+		for s.i < len(s.b) && !endsLiteral(s.b[s.i]) {
 			s.i++
 		}
 		return checkLiteral(s.b[start:s.i])
 	}
 	return errFallback
+}
+
+// endsLiteral reports whether c ends a literal: a delimiter or white space.
+func endsLiteral(c byte) bool {
+	switch c {
+	case ',', '}', ']', ' ', '\t', '\n', '\r':
+		return true
+	}
+	return false
 }
 
 // checkLiteral accepts true, false, null and JSON numbers.
@@ -256,9 +270,47 @@ func checkLiteral(lit []byte) error {
 	case "true", "false", "null":
 		return nil
 	}
-	var n json.Number
-	if json.Unmarshal(lit, &n) != nil {
+	if !isNumber(lit) {
 		return errFallback
 	}
 	return nil
+}
+
+// isNumber reports whether b is a JSON number (RFC 8259 §6), as
+// encoding/json reads one: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isNumber(b []byte) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
 }

@@ -107,3 +107,17 @@ func BenchmarkEventFields(b *testing.B) {
 		}
 	})
 }
+
+// isNumber takes exactly the numbers encoding/json takes.
+func TestIsNumber(t *testing.T) {
+	for _, s := range []string{
+		"0", "-0", "1", "-1", "10", "1.5", "-1.5", "0.5", "1e3", "1E3", "1e+3", "1e-3", "2.5e3", "-0.5E-10",
+		"", "-", "01", "-01", "1.", ".5", "1e", "1e+", "+1", "1.5.5", "0x1", "1-", "--1", "1ee3", "NaN", "Infinity", "1 ",
+	} {
+		var n json.Number
+		want := json.Unmarshal([]byte(s), &n) == nil && s != "" && s[len(s)-1] != ' '
+		if got := isNumber([]byte(s)); got != want {
+			t.Errorf("isNumber(%q) = %v, encoding/json %v", s, got, want)
+		}
+	}
+}

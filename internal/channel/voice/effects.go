@@ -471,9 +471,9 @@ func (k *call) add(at time.Time, typ, action string, fs ...contacts.Field) {
 }
 
 // fieldChunk is how many fields the call's buffer takes at a time: about
-// the report of a menu (a journey's takes some 560); 7.5 KB, below the
+// the report of two menus (a journey's takes some 560); 7.5 KB, below the
 // size from which the runtime allocates, and clears, a large object.
-const fieldChunk = 160
+const fieldChunk = 240
 
 // mark is where the fields of the next event start in k.fields, with room
 // for n fields (more grow the chunk as append does, copying it). The
@@ -492,6 +492,7 @@ func (k *call) mark(n int) int {
 // write over the next event's.
 func (k *call) addFrom(m int, at time.Time, typ, action string) {
 	n := len(k.fields)
+	k.nfields += n - m
 	k.events = append(k.events, contacts.Event{At: k.at(at), Type: typ, Action: action, Detail: k.fields[m:n:n]})
 }
 

@@ -86,7 +86,7 @@ func (s *Simulator) RunOutbound(ctx context.Context, in *OutboundCall) (*contact
 	if k.rec.ConnectedToSystemTimestamp.IsZero() {
 		k.rec.ConnectedToSystemTimestamp = start
 	}
-	k.report = contacts.Report{ContactID: r.ContactID}
+	k.report = &contacts.Report{ContactID: r.ContactID}
 	k.add(start, "note", "", contacts.Str("why", "the customer at "+r.CustomerEndpoint.Address+
 		" answered the outbound call from "+r.SystemEndpoint.Address))
 	if p.hangupAfter > 0 {

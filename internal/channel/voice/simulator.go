@@ -112,6 +112,9 @@ type Simulator struct {
 	// The length of the last call's report, to make the next one's event
 	// list big enough at once: a journey's report grew it several times.
 	lastEvents atomic.Int32
+	// And how many fields its events had, for the first chunk of the
+	// next one's (mark).
+	lastFields atomic.Int32
 }
 
 // New returns a Simulator.
@@ -221,42 +224,62 @@ func (s *Simulator) Run(ctx context.Context, in *Call) (*contacts.Record, error)
 		SystemEndpoint:      contacts.Endpoint{Type: "TELEPHONE_NUMBER", Address: in.To},
 		InitiationTimestamp: start, ConnectedToSystemTimestamp: start, LastUpdateTimestamp: start,
 	}
-	k.report = contacts.Report{ContactID: id}
+	k.report = &contacts.Report{ContactID: id}
 	if p.hangupAfter > 0 {
 		k.setHangup(start.Add(p.hangupAfter), "the script hangs up "+p.hangupAfter.String()+" into the call")
 	}
-	buf := stateBuffers.Get().(*[]byte)
-	k.state = (*buf)[:0]
+	sb := stateBuffers.Get().(*stateBuffer)
+	k.state, k.json = sb.b[:0], &sb.json
 	err = k.run(flowID)
 	// The final record holds no State, and on an error no record is
-	// returned: nothing refers to the buffer any more.
+	// returned: nothing refers to the buffer any more. The cache holds
+	// parts of the contact until it is reset.
 	if cap(k.state) <= maxPooledState {
-		*buf = k.state[:0]
-		stateBuffers.Put(buf)
+		sb.b = k.state[:0]
+		sb.json.Reset()
+		stateBuffers.Put(sb)
 	}
-	k.state = nil
+	k.state, k.json = nil, nil
 	if err != nil {
 		return nil, err
 	}
 	s.lastEvents.Store(int32(min(len(k.events), maxHint)))
+	s.lastFields.Store(int32(min(k.nfields, maxFieldsHint)))
 	return &k.rec, nil
 }
 
 // maxHint bounds the event list a call starts with.
 const maxHint = 1024
 
-// reportBuffers gives the call room for as many events as the last one
-// had, and some.
+// maxFieldsHint bounds the first chunk of fields: 32 KB of them, from which
+// the runtime allocates a large object.
+const maxFieldsHint = 1000
+
+// reportBuffers gives the call room for as many events, and fields, as the
+// last one had, and some.
 func (s *Simulator) reportBuffers(k *call) {
 	n := int(s.lastEvents.Load())
 	k.events = make([]contacts.Event, 0, max(64, n+n/8))
+	// The fields in one chunk as big as the last call's: chunks of
+	// fieldChunk left the end of each unused.
+	if f := int(s.lastFields.Load()); f > 0 {
+		k.fields = make([]contacts.Field, 0, min(f+f/8, maxFieldsHint))
+	}
 }
 
 // stateBuffers recycles the buffers calls encode the contact into (as
-// *[]byte), so that a call does not grow a new one from nothing. A buffer
-// that grew past maxPooledState, for a contact with a huge state, is let go
-// rather than kept.
-var stateBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+// *stateBuffer), so that a call does not grow a new one from nothing. A
+// buffer that grew past maxPooledState, for a contact with a huge state, is
+// let go rather than kept.
+var stateBuffers = sync.Pool{New: func() any { return &stateBuffer{b: make([]byte, 0, 2048)} }}
+
+// stateBuffer is the buffer a call encodes the contact into, and the
+// cache of the parts of the contact's JSON that did not change between
+// waits.
+type stateBuffer struct {
+	b    []byte
+	json interp.JSONCache
+}
 
 const maxPooledState = 64 << 10
 
@@ -323,14 +346,19 @@ type call struct {
 	waitParams    []interp.Param
 	whisper       []string
 
-	rec    contacts.Record
-	report contacts.Report
+	rec contacts.Record
+	// report is allocated apart from the call: a recorder that keeps it
+	// keeps the report alone, not the call and its contact.
+	report *contacts.Report
 	events []contacts.Event
-	// fields holds the events' Details one after another (mark, add).
-	fields []contacts.Field
-	// state is the buffer the contact is encoded into at each wait
-	// (stateBuffers).
+	// fields holds the events' Details one after another (mark, add);
+	// nfields counts them.
+	fields  []contacts.Field
+	nfields int
+	// state is the buffer the contact is encoded into at each wait, json
+	// the cache of the parts of its JSON (stateBuffers).
 	state []byte
+	json  *interp.JSONCache
 }
 
 type keyAt struct {
@@ -756,9 +784,10 @@ func (k *call) persistWait() {
 	case k.s.cfg.Persist == PersistRealWaits && k.c.Wait.Kind != interp.WaitFunction:
 		return
 	}
-	// AppendJSON writes what encoding/json would, without reflection: the
+	// AppendJSONCache writes what encoding/json would, without reflection,
+	// and copies the parts that did not change since the last wait: the
 	// encoding was the largest cost of a simulated call.
-	state, err := k.c.AppendJSON(k.state[:0])
+	state, err := k.c.AppendJSONCache(k.state[:0], k.json)
 	if err != nil {
 		k.storeErr = fmt.Errorf("voice: encoding contact %s: %w", k.c.ContactID, err)
 		return
@@ -816,7 +845,7 @@ func (k *call) finish() error {
 	k.rec.LastUpdateTimestamp = k.now
 	k.rec.Attributes = k.c.Attributes
 	k.report.Events = k.events
-	k.rec.Report = &k.report
+	k.rec.Report = k.report
 	if err := k.s.cfg.Recorder.Put(k.ctx, &k.rec); err != nil {
 		return fmt.Errorf("voice: storing contact %s: %w", k.c.ContactID, err)
 	}

@@ -30,12 +30,94 @@ func (c *Contact) MarshalJSON() ([]byte, error) {
 // outside years 0-9999, invalid JSON in a RawMessage: what encoding/json
 // refuses too) it returns b unchanged and the error.
 func (c *Contact) AppendJSON(b []byte) ([]byte, error) {
-	var w jsonWriter
+	return c.AppendJSONCache(b, nil)
+}
+
+// AppendJSONCache is AppendJSON for a contact encoded again and again (at
+// every wait of a call): what did not change since the last encoding with
+// jc is copied from it rather than written again. jc may be nil; a cache
+// may serve any contact, and only one goroutine at a time.
+func (c *Contact) AppendJSONCache(b []byte, jc *JSONCache) ([]byte, error) {
+	w := jsonWriter{cache: jc}
 	out := w.contact(b, c)
 	if w.err != nil {
 		return b, w.err
 	}
 	return out, nil
+}
+
+// JSONCache keeps parts of a contact's JSON between encodings
+// (AppendJSONCache): the members before Attributes (ids, endpoints, name,
+// language, voice, queue), which seldom change in a call, and the
+// attributes, whose sorting and escaping was the largest part of the
+// encoding. Each part is used only when the contact holds what it was
+// written from, compared field by field, key by key: nothing needs to
+// tell the cache about a change. The zero JSONCache is empty.
+type JSONCache struct {
+	head    contactHead
+	headOK  bool
+	headEnc []byte
+	// attrs are the attributes attrsEnc was written from, sorted.
+	attrs    []entry[string]
+	attrsOK  bool
+	attrsEnc []byte
+	// times are the last times written, with their text: a contact's
+	// clock, the start of its wait and its deadline recur from one wait
+	// to the next.
+	times [4]timeText
+	next  int // the entry of times to replace
+}
+
+// timeText is a time and its RFC 3339 text, quotes included.
+type timeText struct {
+	t    time.Time
+	text []byte
+}
+
+// Reset empties the cache, keeping its buffers: it then holds no part of
+// any contact.
+func (jc *JSONCache) Reset() {
+	clear(jc.attrs)
+	times := jc.times
+	*jc = JSONCache{headEnc: jc.headEnc[:0], attrs: jc.attrs[:0], attrsEnc: jc.attrsEnc[:0]}
+	for i := range times {
+		jc.times[i].text = times[i].text[:0]
+	}
+}
+
+// contactHead is what the members before Attributes are written from, but
+// for References (a contact with references is not cached).
+type contactHead struct {
+	ContactID, InitialContactID, PreviousContactID, RelatedContactID string
+	Channel, InitiationMethod, InstanceARN                           string
+	CustomerEndpoint, SystemEndpoint                                 Endpoint
+	CustomerID, Name, Description, LanguageCode                      string
+	Voice                                                            Voice
+	Queue                                                            QueueRef
+}
+
+func headOf(c *Contact) contactHead {
+	return contactHead{
+		ContactID: c.ContactID, InitialContactID: c.InitialContactID, PreviousContactID: c.PreviousContactID,
+		RelatedContactID: c.RelatedContactID, Channel: c.Channel, InitiationMethod: c.InitiationMethod,
+		InstanceARN: c.InstanceARN, CustomerEndpoint: c.CustomerEndpoint, SystemEndpoint: c.SystemEndpoint,
+		CustomerID: c.CustomerID, Name: c.Name, Description: c.Description, LanguageCode: c.LanguageCode,
+		Voice: c.Voice, Queue: c.Queue,
+	}
+}
+
+// sameAttrs reports whether m holds exactly the attributes jc.attrs: as
+// many, and each of those with its value.
+func (jc *JSONCache) sameAttrs(m map[string]string) bool {
+	if !jc.attrsOK || len(m) != len(jc.attrs) {
+		return false
+	}
+	for _, e := range jc.attrs {
+		if v, ok := m[e.k]; !ok || v != e.v {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonWriter writes JSON objects member by member. Its methods take the
@@ -49,6 +131,7 @@ type jsonWriter struct {
 	err error
 	// first is true until a member is written in the object being written.
 	first bool
+	cache *JSONCache // nil when there is none
 }
 
 // open starts an object; each member is written with name.
@@ -117,7 +200,30 @@ func (w *jsonWriter) timeOmit(b []byte, n string, t time.Time) []byte {
 	if t.IsZero() {
 		return b
 	}
-	b = append(w.name(b, n), '"')
+	if jc := w.cache; jc != nil {
+		// == rather than Equal: the same instant in another location,
+		// or with a monotonic reading, may be written otherwise.
+		for i := range jc.times {
+			if e := &jc.times[i]; e.t == t && len(e.text) > 0 {
+				return append(w.name(b, n), e.text...)
+			}
+		}
+		b = w.name(b, n)
+		start := len(b)
+		b = w.appendTime(b, t)
+		if w.err == nil {
+			e := &jc.times[jc.next]
+			jc.next = (jc.next + 1) % len(jc.times)
+			e.t, e.text = t, append(e.text[:0], b[start:]...)
+		}
+		return b
+	}
+	return w.appendTime(w.name(b, n), t)
+}
+
+// appendTime writes t as Time.MarshalJSON does.
+func (w *jsonWriter) appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
 	out, err := t.AppendText(b)
 	if err != nil {
 		w.fail(err)
@@ -180,9 +286,14 @@ func (w *jsonWriter) stringMap(b []byte, n string, m map[string]string) []byte {
 	if len(m) == 0 {
 		return b
 	}
-	b = append(w.name(b, n), '{')
 	var scratch [keyScratch]entry[string]
-	for i, e := range sortedEntries(m, scratch[:]) {
+	return appendEntries(w.name(b, n), sortedEntries(m, scratch[:]))
+}
+
+// appendEntries writes sorted entries as an object.
+func appendEntries(b []byte, es []entry[string]) []byte {
+	b = append(b, '{')
+	for i, e := range es {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -192,8 +303,53 @@ func (w *jsonWriter) stringMap(b []byte, n string, m map[string]string) []byte {
 	return append(b, '}')
 }
 
+// attributes writes the Attributes member, through the cache if there is
+// one.
+func (w *jsonWriter) attributes(b []byte, m map[string]string) []byte {
+	jc := w.cache
+	if jc == nil || len(m) == 0 {
+		return w.stringMap(b, `"Attributes":`, m)
+	}
+	if !jc.sameAttrs(m) {
+		jc.attrs = sortedEntries(m, jc.attrs)
+		jc.attrsEnc = appendEntries(jc.attrsEnc[:0], jc.attrs)
+		jc.attrsOK = true
+	}
+	return append(w.name(b, `"Attributes":`), jc.attrsEnc...)
+}
+
+// head writes the members before Attributes, through the cache if there
+// is one.
+func (w *jsonWriter) head(b []byte, c *Contact) []byte {
+	jc := w.cache
+	if jc == nil || len(c.References) > 0 {
+		return w.headMembers(b, c)
+	}
+	h := headOf(c)
+	if !jc.headOK || jc.head != h {
+		start := len(b)
+		b = w.headMembers(b, c)
+		jc.head, jc.headOK = h, true
+		jc.headEnc = append(jc.headEnc[:0], b[start:]...)
+		return b
+	}
+	// ContactId is always written: what follows is not the first member.
+	w.first = false
+	return append(b, jc.headEnc...)
+}
+
 func (w *jsonWriter) contact(b []byte, c *Contact) []byte {
 	b = w.open(b)
+	b = w.head(b, c)
+	b = w.attributes(b, c.Attributes)
+	b = w.stringMap(b, `"Customer":`, c.Customer)
+	b = w.strOmit(b, `"CallbackNumber":`, c.CallbackNumber)
+	b = w.recording(b, &c.Recording)
+	return w.contactTail(b, c)
+}
+
+// headMembers writes the members before Attributes.
+func (w *jsonWriter) headMembers(b []byte, c *Contact) []byte {
 	b = w.str(b, `"ContactId":`, c.ContactID)
 	b = w.strOmit(b, `"InitialContactId":`, c.InitialContactID)
 	b = w.strOmit(b, `"PreviousContactId":`, c.PreviousContactID)
@@ -237,10 +393,11 @@ func (w *jsonWriter) contact(b []byte, c *Contact) []byte {
 		b = w.strOmit(b, `"OutboundCallerIdNumber":`, c.Queue.OutboundCallerIDNumber)
 		b = w.close(b)
 	}
-	b = w.stringMap(b, `"Attributes":`, c.Attributes)
-	b = w.stringMap(b, `"Customer":`, c.Customer)
-	b = w.strOmit(b, `"CallbackNumber":`, c.CallbackNumber)
-	b = w.recording(b, &c.Recording)
+	return b
+}
+
+// contactTail writes the members after Recording.
+func (w *jsonWriter) contactTail(b []byte, c *Contact) []byte {
 	if len(c.RecordingAndAnalytics) > 0 {
 		b = append(w.name(b, `"RecordingAndAnalytics":`), '{')
 		var scratch [keyScratch]entry[json.RawMessage]

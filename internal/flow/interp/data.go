@@ -11,6 +11,7 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/hotline-dev/hotline/internal/flow"
 )
@@ -75,7 +76,7 @@ func ParseData(doc []byte) (*Data, error) { return parseData(string(doc)) }
 func parseData(doc string) (*Data, error) {
 	p := parsers.Get().(*parser)
 	defer p.release()
-	p.s, p.i = doc, 0
+	p.s, p.i, p.plain = doc, 0, true
 	p.space()
 	d, err := p.value(0)
 	if err != nil {
@@ -85,7 +86,41 @@ func parseData(doc string) (*Data, error) {
 	if p.i != len(p.s) {
 		return nil, p.errorf("unexpected data after the JSON value")
 	}
+	if p.plain && d.kind == dataObject {
+		// The document was already written as String writes the object
+		// (but perhaps for the order of its members): keep that JSON
+		// rather than write it again when it is asked for. A function's
+		// response is String'ed for the trace and written into the
+		// contact's state at every wait.
+		enc := p.canonical(&d)
+		d.enc = &dataJSON{s: enc, same: strings.IndexByte(enc, '<') < 0 && strings.IndexByte(enc, '>') < 0 && strings.IndexByte(enc, '&') < 0}
+	}
 	return &d, nil
+}
+
+// canonical is the JSON String writes for d, the top-level object of a
+// plain document (see parser.plain): its members' text as in the document,
+// in d's order. The document itself when that is its order.
+func (p *parser) canonical(d *Data) string {
+	// p.spans holds the members' text in document order, p.order the
+	// index of each among them in d's order (object).
+	if len(p.order) == len(p.spans) && slices.IsSorted(p.order) {
+		return p.s
+	}
+	n := 2
+	for _, o := range p.order {
+		n += int(p.spans[o].end-p.spans[o].start) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, o := range p.order {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, p.s[p.spans[o].start:p.spans[o].end]...)
+	}
+	b = append(b, '}')
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // parsers recycles parsers for their member stacks.
@@ -95,12 +130,12 @@ var parsers = sync.Pool{New: func() any {
 
 // release returns p to parsers, keeping nothing of the document.
 func (p *parser) release() {
-	if cap(p.items) > 1024 {
+	if cap(p.items) > 1024 || cap(p.spans) > 1024 {
 		return // a huge document's stacks are let go
 	}
 	clear(p.keys[:cap(p.keys)])
 	clear(p.items[:cap(p.items)])
-	p.s, p.keys, p.items = "", p.keys[:0], p.items[:0]
+	p.s, p.keys, p.items, p.spans, p.order = "", p.keys[:0], p.items[:0], p.spans[:0], p.order[:0]
 	parsers.Put(p)
 }
 
@@ -115,7 +150,19 @@ type parser struct {
 	// allocated once at its size rather than grown.
 	keys  []string
 	items []Data
+	// plain is true while the document is as String would write it, but
+	// perhaps for the order of its top-level members: no white space, no
+	// escapes, only ASCII in strings, and objects below the top sorted
+	// with no repeated keys. spans are then the top-level members' text
+	// ("key":value) in document order, and order their indexes in the
+	// order the object keeps (canonical).
+	plain bool
+	spans []textSpan
+	order []int32
 }
+
+// textSpan is a part of the document, from start to end.
+type textSpan struct{ start, end int32 }
 
 func (p *parser) errorf(msg string) error {
 	return fmt.Errorf("%s at offset %d", msg, p.i)
@@ -126,6 +173,7 @@ func (p *parser) space() {
 		switch p.s[p.i] {
 		case ' ', '\t', '\n', '\r':
 			p.i++
+			p.plain = false
 		default:
 			return
 		}
@@ -219,12 +267,19 @@ func (p *parser) str() (string, error) {
 		if c == '"' {
 			s := p.s[start:p.i]
 			p.i++
-			if !ascii && !utf8.ValidString(s) {
-				s = validUTF8(s)
+			if !ascii {
+				// Written again, U+2028 and U+2029 would be escaped.
+				p.plain = false
+				if !utf8.ValidString(s) {
+					s = validUTF8(s)
+				}
 			}
 			return s, nil
 		}
 		if c == '\\' {
+			if !ascii {
+				p.plain = false
+			}
 			return p.escaped(start)
 		}
 		if c < 0x20 {
@@ -253,6 +308,9 @@ func (p *parser) escaped(start int) (string, error) {
 		case c < 0x20:
 			return "", p.errorf("control character in string")
 		case c != '\\':
+			if c >= utf8.RuneSelf {
+				p.plain = false // see str
+			}
 			b = append(b, c)
 			p.i++
 			continue
@@ -262,6 +320,15 @@ func (p *parser) escaped(start int) (string, error) {
 		}
 		e := p.s[p.i+1]
 		p.i += 2
+		switch e {
+		case '/', 'b', 'f':
+			// Written again as itself, \u0008 and \u000c.
+			p.plain = false
+		case 'u':
+			if p.i+4 <= len(p.s) && !canonicalEscape(p.s[p.i:p.i+4]) {
+				p.plain = false
+			}
+		}
 		switch e {
 		case '"', '\\', '/':
 			b = append(b, e)
@@ -301,6 +368,18 @@ func (p *parser) escaped(start int) (string, error) {
 		}
 	}
 	return "", p.errorf("unterminated string")
+}
+
+// canonicalEscape reports whether \u and the four hex digits h are how
+// appendJSONString writes the character they stand for: a control
+// character but for \n, \r and \t, or U+2028 or U+2029, in lower case.
+func canonicalEscape(h string) bool {
+	const hex = "0123456789abcdef"
+	if h[:2] == "00" {
+		c, ok := strconv.ParseUint(h[2:], 16, 8)
+		return ok == nil && c < 0x20 && c != '\n' && c != '\r' && c != '\t' && h[2] == hex[c>>4] && h[3] == hex[c&0xf]
+	}
+	return h == "2028" || h == "2029"
 }
 
 // validUTF8 replaces every byte that is not part of valid UTF-8 with
@@ -386,6 +465,7 @@ func (p *parser) object(depth int) (Data, error) {
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
 			return Data{}, p.errorf("expected a member name")
 		}
+		memberStart := p.i
 		k, err := p.str()
 		if err != nil {
 			return Data{}, err
@@ -401,6 +481,13 @@ func (p *parser) object(depth int) (Data, error) {
 			return Data{}, err
 		}
 		p.keys, p.items = append(p.keys, k), append(p.items, item)
+		if p.plain {
+			if depth == 0 {
+				p.spans = append(p.spans, textSpan{int32(memberStart), int32(p.i)})
+			} else if n := len(p.keys); n-1 > start && p.keys[n-2] >= k {
+				p.plain = false // a nested object String would reorder
+			}
+		}
 		p.space()
 		if p.i >= len(p.s) {
 			return Data{}, p.errorf("unexpected end of JSON")
@@ -410,7 +497,11 @@ func (p *parser) object(depth int) (Data, error) {
 			p.i++
 		case '}':
 			p.i++
-			d := sortedObject(p.keys[start:], p.items[start:])
+			var order *[]int32
+			if depth == 0 && p.plain {
+				order = &p.order
+			}
+			d := sortedObject(p.keys[start:], p.items[start:], order)
 			p.keys, p.items = p.keys[:start], p.items[:start]
 			return d, nil
 		default:
@@ -420,8 +511,10 @@ func (p *parser) object(depth int) (Data, error) {
 }
 
 // sortedObject is makeObject of copies of keys and items, which it leaves
-// as they are. It sorts indexes rather than moving the items about.
-func sortedObject(keys []string, items []Data) Data {
+// as they are. It sorts indexes rather than moving the items about; with
+// kept, it also appends there the index of each member it keeps, in its
+// order.
+func sortedObject(keys []string, items []Data, kept *[]int32) Data {
 	var small [64]int32
 	order := small[:0]
 	if len(keys) > len(small) {
@@ -448,6 +541,9 @@ func sortedObject(keys []string, items []Data) Data {
 			continue // a later value of the key replaces this one
 		}
 		d.keys, d.items = append(d.keys, keys[o]), append(d.items, items[o])
+		if kept != nil {
+			*kept = append(*kept, o)
+		}
 	}
 	return d
 }
@@ -558,6 +654,15 @@ func (d *Data) appendHTMLJSON(b []byte) []byte {
 		return b
 	}
 	return append(b, d.enc.html...)
+}
+
+// prepareHTML makes the JSON with HTML escaping appendHTMLJSON writes of
+// an object or array, once String made its JSON: afterwards neither
+// writes to d.
+func (d *Data) prepareHTML() {
+	if d.enc != nil && !d.enc.same && d.enc.html == nil {
+		d.enc.html = d.appendJSON(nil, true)
+	}
 }
 
 var stringBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}

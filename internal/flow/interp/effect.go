@@ -46,7 +46,8 @@ type CollectInput struct {
 }
 
 // InvokeFunction asks for a function (Lambda) invocation. Payload is the
-// event exactly as Amazon Connect sends it. A synchronous invocation is
+// event exactly as Amazon Connect sends it; the trace shares its bytes, so
+// nobody may write to them. A synchronous invocation is
 // answered with EventFunctionResult (with Seq); an asynchronous one is not
 // answered at all.
 type InvokeFunction struct {

@@ -61,7 +61,9 @@ type Event struct {
 
 // FunctionResult is the outcome of one function invocation.
 type FunctionResult struct {
-	// Payload is the function's response document.
+	// Payload is the function's response document. The engine keeps its
+	// bytes, uncopied, in the trace and $.External: the caller hands them
+	// over and may not write to them afterwards.
 	Payload []byte
 	// Err is non-empty when the invocation failed (function error,
 	// throttling after retries, no binding for the ARN, ...).

@@ -5,7 +5,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/hotline-dev/hotline/internal/flow"
 )
@@ -74,7 +77,9 @@ func (r *run) invokeFunction(a *flow.Action) outcome {
 		return failure(err.Error())
 	}
 	fn := InvokeFunction{FunctionARN: arn, Payload: payload, TimeLimit: rules.limit, Async: rules.async, ResponseType: rules.responseType}
-	r.param("Event", string(payload))
+	// The trace shares the event's bytes rather than copying them: nothing
+	// writes to an event once built (InvokeFunction.Payload).
+	r.param("Event", unsafe.String(unsafe.SliceData(payload), len(payload)))
 	if rules.async {
 		r.out = append(r.out, fn)
 		return next("asynchronous invocation: the flow does not wait and $.External is unchanged")
@@ -105,8 +110,9 @@ func (r *run) resumeFunction(a *flow.Action, ev Event) outcome {
 	if res.Err != "" {
 		return failure("the function failed: " + res.Err)
 	}
-	// One copy of the response serves the trace and $.External.
-	resp := string(res.Payload)
+	// The response's bytes serve the trace and $.External, uncopied: the
+	// channel hands them over (FunctionResult.Payload).
+	resp := unsafe.String(unsafe.SliceData(res.Payload), len(res.Payload))
 	r.param("Response", resp)
 	d, err := mapResponse(resp, rules.responseType, r.lim.MaxResponseBytes)
 	if err != nil {
@@ -128,6 +134,12 @@ func (r *run) resumeFunction(a *flow.Action, ev Event) outcome {
 func mapResponse(payload string, responseType string, maxBytes int) (*Data, error) {
 	if len(payload) > maxBytes {
 		return nil, errors.New("the response is " + strconv.Itoa(len(payload)) + " bytes; the limit is " + strconv.Itoa(maxBytes))
+	}
+	stringMap := responseType != "JSON"
+	if stringMap {
+		if d := stringMaps.get(payload); d != nil {
+			return d, nil
+		}
 	}
 	d, err := parseData(payload)
 	if err != nil {
@@ -156,8 +168,13 @@ func mapResponse(payload string, responseType string, maxBytes int) (*Data, erro
 		case dataNull:
 			it.text = ""
 		}
-		it.kind = dataString
+		if it.kind != dataString {
+			// Written as a string now: the JSON parseData kept is not
+			// the object's any more.
+			it.kind, d.enc = dataString, nil
+		}
 	}
+	stringMaps.put(payload, d)
 	return d, nil
 }
 
@@ -301,4 +318,54 @@ func appendEndpoint(b []byte, e Endpoint) []byte {
 	b = append(b, `,"Type":`...)
 	b = appendString(b, e.typ())
 	return append(b, '}')
+}
+
+// stringMaps keeps the STRING_MAP responses decoded lately, by their text,
+// for the contacts that get the same answer again: a configuration lookup
+// answers every caller of a menu alike, and decoding the answer (an object
+// of some twenty strings, allocated member by member) was a tenth of a
+// simulated call. A Data kept here is shared by contacts, on any
+// goroutine, so it must never change: a STRING_MAP response is a flat
+// object of strings, whose only lazily written parts (its JSON, with and
+// without HTML escaping) are written before it is kept, and which nothing
+// writes to afterwards ($.External is replaced, never modified).
+var stringMaps responseCache
+
+// The bounds of the cache: answers of up to maxCachedResponse bytes, and
+// up to maxCachedResponses of them, after which it starts again empty.
+const (
+	maxCachedResponse  = 4 << 10
+	maxCachedResponses = 1024
+)
+
+type responseCache struct {
+	m atomic.Pointer[sync.Map] // response text → *Data
+	n atomic.Int32             // responses stored in m
+}
+
+// get is the Data decoded from the response s, or nil.
+func (c *responseCache) get(s string) *Data {
+	if m := c.m.Load(); m != nil {
+		if d, ok := m.Load(s); ok {
+			return d.(*Data)
+		}
+	}
+	return nil
+}
+
+// put keeps d, decoded from s (which is never modified: FunctionResult.Payload).
+func (c *responseCache) put(s string, d *Data) {
+	if len(s) > maxCachedResponse {
+		return
+	}
+	// Written now, once: a shared Data may not be written to.
+	_ = d.String()
+	d.prepareHTML()
+	m := c.m.Load()
+	if m == nil || c.n.Add(1) > maxCachedResponses {
+		m = new(sync.Map)
+		c.m.Store(m)
+		c.n.Store(1)
+	}
+	m.Store(s, d)
 }
