@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/google/uuid"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/awsmodel"
@@ -248,6 +249,35 @@ func TestBoundMembersComeOnlyFromTheirLocation(t *testing.T) {
 		srv.ServeHTTP(rec, signed(t, "POST", tc.url, "svc", tc.body, nil))
 		if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != tc.want {
 			t.Errorf("%s %s: %d %s, want %s", tc.url, tc.body, rec.Code, rec.Body, tc.want)
+		}
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := requestID()
+		u, err := uuid.Parse(id)
+		if err != nil || u.Version() != 4 || u.Variant() != uuid.RFC4122 || u.String() != id {
+			t.Fatalf("requestID() = %q: %v, version %d, variant %v", id, err, u.Version(), u.Variant())
+		}
+		if seen[id] {
+			t.Fatalf("requestID() repeated %q", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestHTTPDate(t *testing.T) {
+	for _, tc := range []time.Time{
+		time.Date(2026, 11, 21, 22, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 21, 22, 0, 0, 999_999_999, time.UTC), // the same second
+		time.Date(2026, 11, 21, 22, 0, 1, 0, time.UTC),
+		time.Date(2026, 11, 21, 23, 0, 1, 0, time.FixedZone("CET", 3600)), // the same instant as the one before
+		time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC),
+	} {
+		if got, want := httpDate(tc), tc.UTC().Format(http.TimeFormat); got != want {
+			t.Errorf("httpDate(%v) = %q, want %q", tc, got, want)
 		}
 	}
 }

@@ -12,9 +12,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -133,8 +135,8 @@ type bodyKey struct{}
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("X-Amzn-RequestId", uuid.NewString())
-	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	h.Set("X-Amzn-RequestId", requestID())
+	h.Set("Date", httpDate(time.Now()))
 	if strings.HasPrefix(r.URL.Path, "/_hotline/") || r.URL.Path == "/metrics" {
 		s.internal.ServeHTTP(w, r)
 		return
@@ -293,4 +295,39 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, svc *Service
 	_, _ = w.Write(b)
 	s.log.Debug("request failed", "method", r.Method, "path", r.URL.Path, "code", code, "status", status)
 	return status
+}
+
+// requestID returns a version 4 UUID for X-Amzn-RequestId. A request id
+// needs to be unique, not unguessable, so its bits come from math/rand/v2
+// (a per-thread ChaCha8 seeded by the system) instead of a getrandom call
+// per request as uuid.NewString makes.
+func requestID() string {
+	var u uuid.UUID
+	hi, lo := rand.Uint64(), rand.Uint64()
+	for i := range 8 {
+		u[i], u[8+i] = byte(hi>>(8*i)), byte(lo>>(8*i))
+	}
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u.String()
+}
+
+// lastDate is the Date header of the current second, formatted once.
+var lastDate atomic.Pointer[struct {
+	sec int64
+	s   string
+}]
+
+// httpDate formats t as the Date header (http.TimeFormat) once a second.
+func httpDate(t time.Time) string {
+	sec := t.Unix()
+	if d := lastDate.Load(); d != nil && d.sec == sec {
+		return d.s
+	}
+	d := &struct {
+		sec int64
+		s   string
+	}{sec, t.UTC().Format(http.TimeFormat)}
+	lastDate.Store(d)
+	return d.s
 }

@@ -192,6 +192,7 @@ func (s *Service) deleteDomain(ctx context.Context, in *api.DeleteDomainRequest)
 		return nil, err
 	}
 	s.types.drop(domainPrefix(in.DomainName))
+	s.stats.drop(domainPrefix(in.DomainName))
 	s.domains.drop(domainKey(in.DomainName))
 	return &api.DeleteDomainResponse{Message: "Domain " + in.DomainName + " was deleted"}, nil
 }

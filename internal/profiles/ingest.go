@@ -154,6 +154,9 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 	// serial write; the transaction uses it only if what it read still
 	// holds there.
 	pre := s.preEvaluate(ctx, in.DomainName, in.ObjectTypeName, doc)
+	// The stored record holds the text as a JSON string: escaped here, not
+	// in the serial write.
+	textJSON := appendJSONString(nil, in.Object)
 	var uk string
 	// Matching and every write happen in one serializable transaction, so
 	// concurrent first objects of a new customer create one profile.
@@ -175,7 +178,7 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 			}
 		}
 		uk = ev.uniqueKey
-		return w.ingest(t, ev, in.Object)
+		return w.ingest(t, ev, in.Object, textJSON)
 	})
 	if err != nil {
 		return nil, err
@@ -232,8 +235,9 @@ func (w *wtx) reuse(pre *preEvaluation, t *objectType) (*evaluation, error) {
 	return pre.ev, nil
 }
 
-// ingest finds (or creates) the object's profile and stores the object on it.
-func (w *wtx) ingest(t *objectType, ev *evaluation, text string) error {
+// ingest finds (or creates) the object's profile and stores the object on
+// it. textJSON is text encoded as a JSON string.
+func (w *wtx) ingest(t *objectType, ev *evaluation, text string, textJSON []byte) error {
 	prev, found, err := w.object(t.Name, ev.uniqueKey)
 	if err != nil {
 		return err
@@ -271,7 +275,7 @@ func (w *wtx) ingest(t *objectType, ev *evaluation, text string) error {
 		}
 		p, created = w.newProfile(), true
 	}
-	o := &objectRecord{Type: t.Name, UniqueKey: ev.uniqueKey, Object: text, Created: w.nowNs, At: w.nowNs}
+	o := &objectRecord{Type: t.Name, UniqueKey: ev.uniqueKey, Object: text, Created: w.nowNs, At: w.nowNs, objectJSON: textJSON}
 	if ev.at != 0 {
 		o.At = ev.at
 	}
@@ -369,7 +373,7 @@ func (w *wtx) soleOwner(key, value string) (*profileRecord, error) {
 func (w *wtx) applyFields(p *profileRecord, t *objectType, ev *evaluation, o *objectRecord, created bool) error {
 	src := fieldValue{Type: t.Name, Object: o.UniqueKey, Priority: t.SourcePriority, At: o.At}
 	targeted := map[string]bool{}
-	for _, name := range sortedKeys(t.Fields) {
+	for _, name := range t.compiled.fieldNames {
 		f := t.Fields[name]
 		v, ok := ev.values[name]
 		if !ok || f.Target == nil {
@@ -386,7 +390,7 @@ func (w *wtx) applyFields(p *profileRecord, t *objectType, ev *evaluation, o *ob
 	}
 	// An inferred profile also takes e-mail and phone fields that have no
 	// target (AWS, "Inferred profiles").
-	for _, name := range sortedKeys(t.Fields) {
+	for _, name := range t.compiled.fieldNames {
 		f := t.Fields[name]
 		v, ok := ev.values[name]
 		if !ok || f.Target != nil {

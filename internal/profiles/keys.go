@@ -54,7 +54,20 @@ func profileTypeObjectsPrefix(dom, id, typ string) string {
 	return profileObjectsPrefix(dom, id) + typ + "/"
 }
 func profileObjectKey(dom, id, typ string, seq int64) string {
-	return fmt.Sprintf("%s%016x", profileTypeObjectsPrefix(dom, id, typ), seq)
+	// fmt.Sprintf("%s%016x") without fmt: this runs on every write.
+	prefix := profileTypeObjectsPrefix(dom, id, typ)
+	b := make([]byte, 0, len(prefix)+17)
+	b = append(b, prefix...)
+	width, mag := 16, uint64(seq)
+	if seq < 0 { // never, but as %016x would: the sign counts in the width
+		b = append(b, '-')
+		width, mag = 15, -mag
+	}
+	hex := strconv.FormatUint(mag, 16)
+	for range width - len(hex) {
+		b = append(b, '0')
+	}
+	return string(append(b, hex...))
 }
 
 func typeFieldsPrefix(dom, typ string) string  { return domainPrefix(dom) + "tf/" + typ + "/" }

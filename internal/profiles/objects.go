@@ -27,7 +27,7 @@ func viewKind(tx store.Tx, dom, key string, t *objectType) (string, error) {
 
 // readProfile reads a live profile in a read transaction.
 func (s *Service) readProfile(tx store.Tx, dom, id string) (*profileRecord, error) {
-	p, ok, err := store.GetJSON[profileRecord](tx, profileKey(dom, id))
+	p, ok, err := getProfile(tx, profileKey(dom, id))
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (s *Service) listObjects(ctx context.Context, in *api.ListProfileObjectsReq
 		}
 		var lastKey string
 		for k, v := range tx.ScanReverse([]byte(prefix), end) {
-			o, ok, err := store.GetJSON[objectRecord](tx, objectKey(dom, in.ObjectTypeName, string(v)))
+			o, ok, err := getObject(tx, objectKey(dom, in.ObjectTypeName, string(v)))
 			if err != nil {
 				return err
 			}

@@ -39,6 +39,7 @@ type objectType struct {
 // compiledType is an object type ready for ingestion.
 type compiledType struct {
 	keyNames   []string // sorted: the order in which keys are matched
+	fieldNames []string // sorted: the order in which fields are applied
 	sources    map[string]*sourceExpr
 	timeLayout string // Go layout of SourceLastUpdatedTimestampFormat
 }
@@ -130,6 +131,7 @@ func (t *objectType) compile(maxKeys int) error {
 		}
 		c.timeLayout = layout
 	}
+	c.fieldNames = sortedKeys(t.Fields)
 	t.compiled = c
 	return nil
 }

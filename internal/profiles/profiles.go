@@ -93,6 +93,7 @@ type Service struct {
 	// before use (see recordCache).
 	types   recordCache[*objectType]
 	domains recordCache[*domainRecord]
+	stats   recordCache[domainStats]
 }
 
 // New returns the Customer Profiles service. With a store it also starts

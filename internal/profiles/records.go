@@ -178,6 +178,9 @@ func (p *profileRecord) addSupport(key, value string, s keySupport) {
 func (p *profileRecord) dropSupports(drop func(key, value string, s keySupport) bool) {
 	for key, vals := range p.Keys {
 		for v, sup := range vals {
+			if !slices.ContainsFunc(sup, func(s keySupport) bool { return drop(key, v, s) }) {
+				continue // the common case on every commit: nothing to copy
+			}
 			kept := slices.DeleteFunc(slices.Clone(sup), func(s keySupport) bool { return drop(key, v, s) })
 			if len(kept) == 0 {
 				delete(vals, v)
@@ -245,6 +248,9 @@ type objectRecord struct {
 	Expires int64               `json:"x"`
 
 	stored *objectState
+	// objectJSON is Object encoded as a JSON string, when it was encoded
+	// ahead of the write transaction (see appendJSON).
+	objectJSON []byte
 }
 
 type objectState struct {

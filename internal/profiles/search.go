@@ -69,7 +69,7 @@ func (s *Service) find(tx store.Tx, dom string, pairs []searchPair, and bool, af
 	sort.Strings(ids)
 	var hits []*hit
 	for _, id := range ids {
-		p, ok, err := store.GetJSON[profileRecord](tx, profileKey(dom, id))
+		p, ok, err := getProfile(tx, profileKey(dom, id))
 		if err != nil {
 			return nil, false, err
 		}

@@ -103,7 +103,7 @@ func (w *wtx) profile(id string) (*profileRecord, bool, error) {
 		return nil, false, err
 	}
 	p := &profileRecord{}
-	if err := json.Unmarshal(b, p); err != nil {
+	if err := decodeProfile(b, p); err != nil {
 		return nil, false, fmt.Errorf("profiles: corrupt profile %s: %w", id, err)
 	}
 	if p.Fields == nil {
@@ -247,7 +247,7 @@ func (w *wtx) dropProfileRecord(p *profileRecord) error {
 
 // object loads a stored object; ok is false when absent.
 func (w *wtx) object(typ, uk string) (*objectRecord, bool, error) {
-	o, ok, err := store.GetJSON[objectRecord](w.tx, objectKey(w.dom.Name, typ, uk))
+	o, ok, err := getObject(w.tx, objectKey(w.dom.Name, typ, uk))
 	if err != nil || !ok {
 		return nil, false, err
 	}
@@ -285,7 +285,7 @@ func (w *wtx) saveObject(o *objectRecord) error {
 		}
 	}
 	o.stored = now
-	return store.PutJSON(w.tx, objectKey(dom, o.Type, o.UniqueKey), o)
+	return w.tx.Put([]byte(objectKey(dom, o.Type, o.UniqueKey)), o.appendJSON(make([]byte, 0, len(o.objectJSON)+len(o.Object)+256)))
 }
 
 // deleteObject removes an object record and its index entries; the
@@ -400,7 +400,7 @@ func (w *wtx) commit() error {
 			continue
 		}
 		p.refreshStandardKeys()
-		b, err := json.Marshal(p)
+		b, err := p.appendJSON(make([]byte, 0, len(p.raw)+512))
 		if err != nil {
 			return err
 		}
@@ -414,19 +414,21 @@ func (w *wtx) commit() error {
 	if w.stats == (domainStats{}) {
 		return nil
 	}
-	st, _, err := store.GetJSON[domainStats](w.tx, statsKey(w.dom.Name))
+	key := statsKey(w.dom.Name)
+	st, err := w.s.readStats(w.tx, key)
 	if err != nil {
 		return err
-	}
-	if st == nil {
-		st = &domainStats{}
 	}
 	st.Profiles += w.stats.Profiles
 	st.Metering += w.stats.Metering
 	st.Objects += w.stats.Objects
 	st.Bytes += w.stats.Bytes
 	w.stats = domainStats{}
-	return store.PutJSON(w.tx, statsKey(w.dom.Name), st)
+	b := st.appendJSON(nil)
+	// The next write reads these bytes back: decoded already. (Kept even
+	// if this transaction fails: the entry is only used on equal bytes.)
+	w.s.stats.put(key, b, st)
+	return w.tx.Put([]byte(key), b)
 }
 
 // PurgeExpired deletes every expired object and profile in every domain

@@ -109,3 +109,48 @@ func (s *Service) compiledType(tx store.Tx, dom, name string) (*objectType, erro
 	}
 	return t, nil
 }
+
+// readStats returns a copy of a domain's statistics (zero when absent).
+// Every write reads and rewrites them, so the decoded value is kept with
+// its bytes like the other cached records.
+func (s *Service) readStats(tx store.Tx, key string) (domainStats, error) {
+	raw, err := getRaw(tx, key)
+	if err != nil || raw == nil {
+		return domainStats{}, err
+	}
+	if st, ok := s.stats.get(key, raw); ok {
+		return st, nil
+	}
+	var st domainStats
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return domainStats{}, fmt.Errorf("store: corrupt record %s: %w", key, err)
+	}
+	s.stats.put(key, raw, st)
+	return st, nil
+}
+
+// getProfile is store.GetJSON for profile records, with their fast decoder.
+func getProfile(tx store.Tx, key string) (*profileRecord, bool, error) {
+	raw, err := getRaw(tx, key)
+	if err != nil || raw == nil {
+		return nil, false, err
+	}
+	p := new(profileRecord)
+	if err := decodeProfile(raw, p); err != nil {
+		return nil, false, fmt.Errorf("store: corrupt record %s: %w", key, err)
+	}
+	return p, true, nil
+}
+
+// getObject is store.GetJSON for object records, with their fast decoder.
+func getObject(tx store.Tx, key string) (*objectRecord, bool, error) {
+	raw, err := getRaw(tx, key)
+	if err != nil || raw == nil {
+		return nil, false, err
+	}
+	o := new(objectRecord)
+	if err := decodeObject(raw, o); err != nil {
+		return nil, false, fmt.Errorf("store: corrupt record %s: %w", key, err)
+	}
+	return o, true, nil
+}
