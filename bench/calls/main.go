@@ -52,6 +52,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/channel/voice"
 	"github.com/hotline-dev/hotline/internal/contacts"
 	"github.com/hotline-dev/hotline/internal/flow/interp"
+	"github.com/hotline-dev/hotline/internal/flow/interp/interptest"
 	"github.com/hotline-dev/hotline/internal/lambda"
 	"github.com/hotline-dev/hotline/internal/server"
 )
@@ -182,7 +183,7 @@ func main() {
 		}
 	}
 	realEnv := func(id string) interp.Env { return srv.Contacts.Env(id, nil) }
-	memEnvs := func(id string) interp.Env { return benchkit.NewMemEnv(srv.Contacts.Env(id, nil)) }
+	memEnvs := func(id string) interp.Env { return interptest.NewMemEnv(srv.Contacts.Env(id, nil)) }
 	mem := &memRecorder{}
 	sim := func(flowID string, env func(string) interp.Env, rec voice.Recorder, mode voice.Persist) *voice.Simulator {
 		return voice.New(voice.Config{Route: route(flowID), Env: env, Invoker: invoker, Recorder: rec, Persist: mode})
@@ -343,7 +344,7 @@ func parkContacts(ctx context.Context, mem *memRecorder, n int, srv *server.Serv
 	if state == nil {
 		log.Fatal("no call was stored waiting for its account number")
 	}
-	env := benchkit.NewMemEnv(srv.Contacts.Env(srv.DefaultInstanceID, nil))
+	env := interptest.NewMemEnv(srv.Contacts.Env(srv.DefaultInstanceID, nil))
 	eng := &interp.Engine{Env: env}
 	var proto interp.Contact
 	if err := json.Unmarshal(*state, &proto); err != nil {

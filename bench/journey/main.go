@@ -61,6 +61,7 @@ import (
 	"github.com/hotline-dev/hotline/internal/channel/voice"
 	"github.com/hotline-dev/hotline/internal/contacts"
 	"github.com/hotline-dev/hotline/internal/flow/interp"
+	"github.com/hotline-dev/hotline/internal/flow/interp/interptest"
 	"github.com/hotline-dev/hotline/internal/journey"
 	"github.com/hotline-dev/hotline/internal/lambda"
 	"github.com/hotline-dev/hotline/internal/server"
@@ -138,7 +139,7 @@ func main() {
 	sim := func(env func(string) interp.Env, rec voice.Recorder, mode voice.Persist) *voice.Simulator {
 		return voice.New(voice.Config{Route: srv.Connect.NumberRoute, Env: env, Invoker: invoker, Recorder: rec, Persist: mode})
 	}
-	inMemory := func(id string) interp.Env { return benchkit.NewMemEnv(srv.Contacts.Env(id, nil)) }
+	inMemory := func(id string) interp.Env { return interptest.NewMemEnv(srv.Contacts.Env(id, nil)) }
 	memory := sim(inMemory, &memRecorder{}, voice.PersistEveryWait)
 	memoryEnd := sim(inMemory, &memRecorder{}, voice.PersistEnd)
 	own := sim(func(id string) interp.Env { return srv.Contacts.Env(id, nil) }, srv.Contacts, voice.PersistEveryWait)

@@ -10,37 +10,12 @@ import (
 	"github.com/hotline-dev/hotline/internal/channel/voice"
 	"github.com/hotline-dev/hotline/internal/contacts"
 	"github.com/hotline-dev/hotline/internal/flow/interp"
+	"github.com/hotline-dev/hotline/internal/flow/interp/interptest"
 	"github.com/hotline-dev/hotline/internal/journey"
 	"github.com/hotline-dev/hotline/internal/lambda"
 	"github.com/hotline-dev/hotline/internal/server"
 	"github.com/hotline-dev/hotline/internal/testserver"
 )
-
-// benchEnv serves an instance's flows, modules, queues and hours from
-// memory once read.
-type benchEnv struct {
-	interp.Env
-	flows, modules, queues, hours sync.Map
-}
-
-func (e *benchEnv) Flow(ref string) (*interp.FlowDef, error) { return memo(&e.flows, ref, e.Env.Flow) }
-func (e *benchEnv) Module(ref string) (*interp.FlowDef, error) {
-	return memo(&e.modules, ref, e.Env.Module)
-}
-func (e *benchEnv) Queue(ref string) (*interp.Queue, error) { return memo(&e.queues, ref, e.Env.Queue) }
-func (e *benchEnv) Hours(ref string) (*interp.Hours, error) { return memo(&e.hours, ref, e.Env.Hours) }
-
-func memo[T any](m *sync.Map, ref string, load func(string) (*T, error)) (*T, error) {
-	if v, ok := m.Load(ref); ok {
-		return v.(*T), nil
-	}
-	v, err := load(ref)
-	if err != nil {
-		return nil, err
-	}
-	m.Store(ref, v)
-	return v, nil
-}
 
 // nopRecorder keeps nothing.
 type nopRecorder struct{}
@@ -69,7 +44,7 @@ func BenchmarkDemoJourney(b *testing.B) {
 		name string
 		env  func(id string) interp.Env
 	}{
-		{"memory", func(id string) interp.Env { return &benchEnv{Env: ts.Contacts.Env(id, nil)} }},
+		{"memory", func(id string) interp.Env { return interptest.NewMemEnv(ts.Contacts.Env(id, nil)) }},
 		{"server", func(id string) interp.Env { return ts.Contacts.Env(id, nil) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -129,7 +104,7 @@ func BenchmarkDemoLookups(b *testing.B) {
 	invoker := &lambda.Invoker{Functions: ts.Functions, Allowed: ts.Server.Connect.LambdaAllowed}
 	rec := &recordingInvoker{next: invoker}
 	sim := voice.New(voice.Config{Route: ts.Server.Connect.NumberRoute,
-		Env:     func(id string) interp.Env { return &benchEnv{Env: ts.Contacts.Env(id, nil)} },
+		Env:     func(id string) interp.Env { return interptest.NewMemEnv(ts.Contacts.Env(id, nil)) },
 		Invoker: rec, Recorder: nopRecorder{}})
 	call := &voice.Call{To: journey.DemoNumber, At: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC),
 		Script: voice.Script{Presses: []string{"1", "1"}, QueueTime: voice.Duration(time.Second)}}

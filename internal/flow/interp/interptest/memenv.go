@@ -1,4 +1,6 @@
-package benchkit
+// Package interptest owns helpers for tests and benchmarks of the flow
+// engine: an Env that serves an instance's definitions from memory.
+package interptest
 
 import (
 	"sync"
@@ -8,7 +10,8 @@ import (
 
 // MemEnv is an instance's flows, modules, queues and hours read once
 // through an Env (the server's) and then served from memory, so that a
-// benchmark measures the engine and the simulator rather than store reads.
+// benchmark or test measures the engine and the simulator rather than store
+// reads.
 type MemEnv struct {
 	interp.Env
 	flows, modules, queues, hours sync.Map
