@@ -231,10 +231,33 @@ func NewEventStore(db store.Store) *EventStore {
 // Update is db's Update; once a transaction that wrote contact events has
 // committed, the channel Changed returned is closed.
 func (e *EventStore) Update(ctx context.Context, fn func(tx store.RwTx) error) error {
+	return e.update(ctx, e.Store.Update, fn)
+}
+
+// UpdateConcurrent is db's UpdateConcurrent (see store.ConcurrentUpdater),
+// announcing contact events as Update does.
+func (e *EventStore) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error) error {
+	return e.update(ctx, func(ctx context.Context, fn func(tx store.RwTx) error) error {
+		return store.UpdateConcurrent(ctx, e.Store, fn)
+	}, fn)
+}
+
+func (e *EventStore) update(ctx context.Context, update func(context.Context, func(store.RwTx) error) error, fn func(tx store.RwTx) error) error {
 	wrote := false
-	err := e.Store.Update(ctx, func(tx store.RwTx) error {
+	err := update(ctx, func(tx store.RwTx) error {
 		wrote = false // fn may run more than once; the last run is the one committed
-		return fn(&eventTx{RwTx: tx, wrote: &wrote})
+		t := &eventTx{RwTx: tx, wrote: &wrote}
+		if err := fn(t); err != nil {
+			return err
+		}
+		// What fn deferred goes to the store's transaction, still watched.
+		for i := 0; i < len(t.deferred); i++ {
+			d := t.deferred[i]
+			if err := store.Defer(tx, func(tx store.RwTx) error { return d(&eventTx{RwTx: tx, wrote: &wrote}) }); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err == nil && wrote {
 		e.announce()
@@ -260,8 +283,13 @@ func (e *EventStore) announce() {
 // eventTx notes that a transaction wrote a contact event.
 type eventTx struct {
 	store.RwTx
-	wrote *bool
+	wrote    *bool
+	deferred []func(store.RwTx) error
 }
+
+// Defer implements store.Deferrer; EventStore hands the functions to the
+// store's transaction once fn has returned.
+func (t *eventTx) Defer(fn func(tx store.RwTx) error) { t.deferred = append(t.deferred, fn) }
 
 func (t *eventTx) Put(key, value []byte) error {
 	if bytes.HasPrefix(key, []byte(eventRoot)) {

@@ -77,8 +77,11 @@ func (s *Service) domain(tx store.Tx, domain string) (*domainRecord, error) {
 }
 
 // update runs fn in a write transaction on a domain and commits its changes.
+// The transaction runs concurrently with others (store.UpdateConcurrent)
+// and may run again if they changed what it read: fn must only set, never
+// accumulate, what it leaves outside the transaction.
 func (s *Service) update(ctx context.Context, domain string, fn func(w *wtx) error) error {
-	return s.db.Update(ctx, func(tx store.RwTx) error {
+	return store.UpdateConcurrent(ctx, s.db, func(tx store.RwTx) error {
 		w, err := s.begin(tx, domain)
 		if err != nil {
 			return err
@@ -414,21 +417,26 @@ func (w *wtx) commit() error {
 	if w.stats == (domainStats{}) {
 		return nil
 	}
-	key := statsKey(w.dom.Name)
-	st, err := w.s.readStats(w.tx, key)
-	if err != nil {
-		return err
-	}
-	st.Profiles += w.stats.Profiles
-	st.Metering += w.stats.Metering
-	st.Objects += w.stats.Objects
-	st.Bytes += w.stats.Bytes
+	// Every transaction that adds or removes something changes the
+	// domain's statistics: done at commit, so that concurrent
+	// transactions do not conflict over them.
+	delta, key, s := w.stats, statsKey(w.dom.Name), w.s
 	w.stats = domainStats{}
-	b := st.appendJSON(nil)
-	// The next write reads these bytes back: decoded already. (Kept even
-	// if this transaction fails: the entry is only used on equal bytes.)
-	w.s.stats.put(key, b, st)
-	return w.tx.Put([]byte(key), b)
+	return store.Defer(w.tx, func(tx store.RwTx) error {
+		st, err := s.readStats(tx, key)
+		if err != nil {
+			return err
+		}
+		st.Profiles += delta.Profiles
+		st.Metering += delta.Metering
+		st.Objects += delta.Objects
+		st.Bytes += delta.Bytes
+		b := st.appendJSON(nil)
+		// The next write reads these bytes back: decoded already. (Kept even
+		// if this transaction fails: the entry is only used on equal bytes.)
+		s.stats.put(key, b, st)
+		return tx.Put([]byte(key), b)
+	})
 }
 
 // PurgeExpired deletes every expired object and profile in every domain

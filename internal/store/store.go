@@ -92,3 +92,51 @@ func PrefixEnd(prefix []byte) []byte {
 	}
 	return nil
 }
+
+// ConcurrentUpdater is implemented by stores that can run a write
+// transaction's function outside the serial commit: on a snapshot, in the
+// caller's goroutine, at the same time as other callers' functions. The
+// commit then checks that nothing the function read (a key, or a scanned
+// range, present or absent) has been written since its snapshot; if
+// something has, the function runs again inside the serial commit, as Update
+// runs it. UpdateConcurrent keeps Update's whole contract: the transaction
+// is serializable, durable on return, and fn may run more than once.
+//
+// It pays off when transactions are costly and mostly touch different keys;
+// a key that every transaction reads and writes (a counter) would make them
+// all conflict, and belongs in a function given to Defer.
+type ConcurrentUpdater interface {
+	UpdateConcurrent(ctx context.Context, fn func(tx RwTx) error) error
+}
+
+// UpdateConcurrent runs fn with s's UpdateConcurrent when s has one, and
+// with s.Update otherwise.
+func UpdateConcurrent(ctx context.Context, s Store, fn func(tx RwTx) error) error {
+	if c, ok := s.(ConcurrentUpdater); ok {
+		return c.UpdateConcurrent(ctx, fn)
+	}
+	return s.Update(ctx, fn)
+}
+
+// Deferrer is implemented by write transactions that can put off part of
+// their work until their commit.
+type Deferrer interface {
+	// Defer registers fn to run in the same transaction after the
+	// transaction's function has returned nil, in the order registered.
+	// Under UpdateConcurrent it runs inside the serial commit, after the
+	// function's reads were validated: what fn reads there is current, so
+	// read-modify-writes of a key that every transaction touches do not
+	// make the transactions conflict. An error from fn fails the
+	// transaction. fn may run more than once.
+	Defer(fn func(tx RwTx) error)
+}
+
+// Defer registers fn with tx's Defer when tx has one; otherwise it runs fn
+// at once, which is equivalent for a transaction that runs serially.
+func Defer(tx RwTx, fn func(tx RwTx) error) error {
+	if d, ok := tx.(Deferrer); ok {
+		d.Defer(fn)
+		return nil
+	}
+	return fn(tx)
+}

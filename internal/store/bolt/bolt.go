@@ -151,6 +151,10 @@ type Stats struct {
 	// Checkpoints is the number of memtables written into the bbolt file
 	// in the background (Close's final one is not counted).
 	Checkpoints uint64
+	// Optimistic counts UpdateConcurrent transactions committed as they
+	// ran on their snapshot; Conflicts those that had read something
+	// changed since, and ran again inside the group.
+	Optimistic, Conflicts uint64
 }
 
 // DB is the embedded store. It implements store.Store and is safe for
@@ -178,6 +182,10 @@ type DB struct {
 	active   *memtable
 	frozen   *memtable     // being checkpointed; nil when none is
 	ckptDone chan struct{} // closed when the last checkpoint started has ended
+	// Commit sequence numbers (see occ.go): seq is the last group
+	// published, frozenSeq the last one in frozen, and floor the last one
+	// that may be in bbolt only, because its memtable was checkpointed.
+	seq, frozenSeq, floor uint64
 
 	// Leader state: only the goroutine leading a group touches it, and
 	// leadership passes under mu (Close reads it once no one leads).
@@ -187,6 +195,7 @@ type DB struct {
 	failed atomic.Pointer[error] // set once, when the WAL or a checkpoint fails
 
 	commits, txs, reruns, checkpoints atomic.Uint64
+	optimistic, conflicts             atomic.Uint64
 }
 
 var _ store.Store = (*DB)(nil)
@@ -336,18 +345,22 @@ func (db *DB) Path() string { return db.path }
 
 // processStats sums Stats over every DB of the process, for benchmarks
 // that reach the store only through a server.
-var processStats struct{ commits, txs, reruns, checkpoints atomic.Uint64 }
+var processStats struct {
+	commits, txs, reruns, checkpoints, optimistic, conflicts atomic.Uint64
+}
 
 // ProcessStats returns the group-commit counters summed over every DB this
 // process has opened.
 func ProcessStats() Stats {
 	return Stats{Commits: processStats.commits.Load(), Txs: processStats.txs.Load(),
-		Reruns: processStats.reruns.Load(), Checkpoints: processStats.checkpoints.Load()}
+		Reruns: processStats.reruns.Load(), Checkpoints: processStats.checkpoints.Load(),
+		Optimistic: processStats.optimistic.Load(), Conflicts: processStats.conflicts.Load()}
 }
 
 // Stats returns the group-commit counters.
 func (db *DB) Stats() Stats {
-	return Stats{Commits: db.commits.Load(), Txs: db.txs.Load(), Reruns: db.reruns.Load(), Checkpoints: db.checkpoints.Load()}
+	return Stats{Commits: db.commits.Load(), Txs: db.txs.Load(), Reruns: db.reruns.Load(), Checkpoints: db.checkpoints.Load(),
+		Optimistic: db.optimistic.Load(), Conflicts: db.conflicts.Load()}
 }
 
 // fail puts the store in the failed state; the first error stays.
@@ -380,7 +393,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 		return err
 	}
 	defer func() { _ = btx.Rollback() }()
-	t := &readTx{mems: [2]*memtable{active, frozen}, b: btx.Bucket(bucket)}
+	t := &readTx{mems: [3]*memtable{active, frozen}, b: btx.Bucket(bucket)}
 	defer func() { t.done = true }()
 	return fn(t)
 }
@@ -396,7 +409,12 @@ func (db *DB) Update(ctx context.Context, fn func(tx store.RwTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c := &call{fn: fn, wake: make(chan struct{}, 1)}
+	return db.submit(ctx, &call{fn: fn, wake: make(chan struct{}, 1)})
+}
+
+// submit queues c for the next group, leading it if no one leads, and
+// returns c's result.
+func (db *DB) submit(ctx context.Context, c *call) error {
 	db.mu.Lock()
 	if db.closed {
 		db.mu.Unlock()
@@ -543,6 +561,7 @@ func (db *DB) maybeCheckpoint() {
 	db.layers.Lock()
 	frozen := db.active
 	db.frozen, db.active, db.ckptDone = frozen, newMemtable(), done
+	db.frozenSeq = db.seq
 	db.layers.Unlock()
 	db.activeBytes = 0
 	go db.checkpoint(frozen, next.n, done)
@@ -559,7 +578,7 @@ func (db *DB) checkpoint(frozen *memtable, seg uint64, done chan struct{}) {
 		return
 	}
 	db.layers.Lock()
-	db.frozen = nil
+	db.frozen, db.floor = nil, db.frozenSeq
 	db.layers.Unlock()
 	db.checkpoints.Add(1)
 	processStats.checkpoints.Add(1)
@@ -599,6 +618,7 @@ const (
 // call is one Update waiting for, or taking part in, a group commit.
 type call struct {
 	fn   func(store.RwTx) error
+	opt  *optTx        // UpdateConcurrent's run on a snapshot; nil once used
 	wake chan struct{} // buffered: promoted to leader, or result ready
 
 	state callState
@@ -725,7 +745,7 @@ func (db *DB) commit(g *group) {
 		return
 	}
 	db.layers.RLock()
-	active, frozen := db.active, db.frozen
+	active, frozen, floor := db.active, db.frozen, db.floor
 	btx, err := db.bdb.Begin(false)
 	db.layers.RUnlock()
 	if err != nil {
@@ -738,7 +758,7 @@ func (db *DB) commit(g *group) {
 		}
 	}()
 	b := btx.Bucket(bucket)
-	gt := &groupTx{work: active.Copy(), rec: newRecord(4096)}
+	gt := &groupTx{work: active.Copy(), rec: newRecord(4096), seq: db.seq + 1}
 	live := slices.Clone(g.calls)
 	ok := make([]*call, 0, len(live))
 	for i := 0; ; i++ {
@@ -754,9 +774,17 @@ func (db *DB) commit(g *group) {
 		}
 		c := live[i]
 		mark := len(gt.rec)
-		t := &writeTx{readTx: readTx{mems: [2]*memtable{gt.work, frozen}, b: b}, g: gt}
+		t := &writeTx{readTx: readTx{mems: [3]*memtable{gt.work, frozen}, b: b}, g: gt}
 		g.running = c
-		err := run(c, t)
+		var err error
+		committed := false
+		if c.opt != nil {
+			committed, err = db.commitOptimistic(c, gt, frozen, floor, t)
+			db.count(committed)
+		}
+		if !committed {
+			err = run(c, t)
+		}
 		g.running = nil
 		t.done = true
 		if err == nil && !c.panicked && len(gt.rec)-recordHeader > maxPayload {
@@ -785,7 +813,7 @@ func (db *DB) commit(g *group) {
 		return
 	}
 	db.layers.Lock()
-	db.active = gt.work
+	db.active, db.seq = gt.work, gt.seq
 	db.layers.Unlock()
 	db.activeBytes += int64(len(gt.rec))
 	db.commits.Add(1)
@@ -812,7 +840,8 @@ func (db *DB) join(g *group) []*call {
 	return more
 }
 
-// run calls c.fn, turning a panic into c.panicVal.
+// run calls c.fn and then the functions it deferred, turning a panic into
+// c.panicVal.
 func run(c *call, t *writeTx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -820,5 +849,41 @@ func run(c *call, t *writeTx) (err error) {
 			c.panicVal = r
 		}
 	}()
-	return c.fn(t)
+	if err := c.fn(t); err != nil {
+		return err
+	}
+	return t.runDeferred()
+}
+
+// runDeferred runs the functions t deferred, turning a panic into
+// c.panicVal.
+func runDeferred(c *call, t *writeTx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.panicked = true
+			c.panicVal = r
+		}
+	}()
+	return t.runDeferred()
+}
+
+func (t *writeTx) runDeferred() error {
+	// By index: a deferred function may defer more.
+	for i := 0; i < len(t.deferred); i++ {
+		if err := t.deferred[i](t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// count records how an optimistic transaction ended.
+func (db *DB) count(committed bool) {
+	if committed {
+		db.optimistic.Add(1)
+		processStats.optimistic.Add(1)
+	} else {
+		db.conflicts.Add(1)
+		processStats.conflicts.Add(1)
+	}
 }

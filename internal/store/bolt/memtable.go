@@ -16,6 +16,7 @@ import (
 // tree; a write replaces the pointer.
 type entry struct {
 	key, value []byte
+	seq        uint64 // the group commit that wrote it
 	deleted    bool
 }
 
@@ -61,22 +62,28 @@ var errValueTooLarge = fmt.Errorf("store/bolt: value larger than %d bytes", bbol
 // readTx is the store.Tx handed to one function: the memtable layers,
 // newest first, over a bbolt read transaction.
 type readTx struct {
-	mems   [2]*memtable // newest first; nil entries are skipped
+	mems   [3]*memtable // newest first; nil entries are skipped
 	b      *bbolt.Bucket
 	writes int  // writes by this function, to re-seek scans after one
 	done   bool // fn has returned
 	probe  entry
+	// reads, in an optimistic transaction, records what the function read
+	// from the shared layers (mems[0] is then its own writes).
+	reads *readSet
 }
 
 // lookup returns key's state in the layers: the value, or found == false.
 func (t *readTx) lookup(key []byte) (value []byte, found bool) {
 	t.probe.key = key
-	for _, m := range t.mems {
+	for i, m := range t.mems {
 		if m == nil {
 			continue
 		}
 		if e, ok := m.Get(&t.probe); ok {
 			t.probe.key = nil
+			if t.reads != nil && i > 0 {
+				t.reads.point(key)
+			}
 			if e.deleted {
 				return nil, false
 			}
@@ -84,6 +91,9 @@ func (t *readTx) lookup(key []byte) (value []byte, found bool) {
 		}
 	}
 	t.probe.key = nil
+	if t.reads != nil {
+		t.reads.point(key)
+	}
 	v := t.b.Get(key)
 	return v, v != nil
 }
@@ -121,8 +131,31 @@ func (t *readTx) ScanReverse(start, end []byte) iter.Seq2[[]byte, []byte] {
 }
 
 // scan merges the layers in key order; the newest layer holding a key
-// decides it, and a tombstone hides it.
+// decides it, and a tombstone hides it. An optimistic transaction records
+// the range it covered: up to the key where the body stopped, or the whole
+// range (also if the body panics: a function might recover and go on).
 func (t *readTx) scan(start, end []byte, reverse bool, yield func(k, v []byte) bool) {
+	if t.reads == nil {
+		t.mergeScan(start, end, reverse, yield)
+		return
+	}
+	var stop []byte
+	defer func() {
+		switch {
+		case stop == nil:
+			t.reads.span(start, end, false)
+		case reverse:
+			t.reads.span(stop, end, false)
+		default:
+			t.reads.span(start, stop, true)
+		}
+	}()
+	stop = t.mergeScan(start, end, reverse, yield)
+}
+
+// mergeScan is scan's merge; it returns the key at which yield stopped the
+// scan, or nil if the scan reached its bound.
+func (t *readTx) mergeScan(start, end []byte, reverse bool, yield func(k, v []byte) bool) (stop []byte) {
 	m := t.newMerge(reverse)
 	defer m.release()
 	if reverse {
@@ -133,16 +166,16 @@ func (t *readTx) scan(start, end []byte, reverse bool, yield func(k, v []byte) b
 	for {
 		i := m.top()
 		if i < 0 {
-			return
+			return nil
 		}
 		c := &m.cs[i]
 		k, v, del := c.k, c.v, c.del
 		if reverse {
 			if len(start) > 0 && bytes.Compare(k, start) < 0 {
-				return
+				return nil
 			}
 		} else if len(end) > 0 && bytes.Compare(k, end) >= 0 {
-			return
+			return nil
 		}
 		if del {
 			m.step(k)
@@ -150,7 +183,7 @@ func (t *readTx) scan(start, end []byte, reverse bool, yield func(k, v []byte) b
 		}
 		writes := t.writes
 		if !yield(k, v) {
-			return
+			return k
 		}
 		if t.writes == writes {
 			m.step(k)
@@ -334,16 +367,21 @@ type undo struct {
 // writeTx is the store.RwTx handed to one function of a group.
 type writeTx struct {
 	readTx
-	g *groupTx
+	g        *groupTx
+	deferred []func(store.RwTx) error
 }
 
+// Defer implements store.Deferrer: run calls the functions after fn.
+func (t *writeTx) Defer(fn func(store.RwTx) error) { t.deferred = append(t.deferred, fn) }
+
 // groupTx is the leader's state for one group: the working tree (mems[0]
-// of every member's tx), the WAL record being built, and the current
-// member's undo log.
+// of every member's tx), the WAL record being built, the current member's
+// undo log, and the sequence number its writes carry.
 type groupTx struct {
 	work *memtable
 	rec  []byte
 	undo []undo
+	seq  uint64
 }
 
 func (t *writeTx) write(key, value []byte, deleted bool) error {
@@ -357,20 +395,25 @@ func (t *writeTx) write(key, value []byte, deleted bool) error {
 		return errValueTooLarge
 	}
 	t.writes++
-	e := newEntry(key, value, deleted)
-	g := t.g
+	t.g.set(newEntry(key, value, deleted))
+	return nil
+}
+
+// set writes e into the working tree as part of the current member, and
+// its operation into the record.
+func (g *groupTx) set(e *entry) {
+	e.seq = g.seq
 	prev, replaced := g.work.Set(e)
 	u := undo{key: e.key}
 	if replaced {
 		u.prev = prev
 	}
 	g.undo = append(g.undo, u)
-	if deleted {
-		g.rec = appendOp(g.rec, opDelete, key, nil)
+	if e.deleted {
+		g.rec = appendOp(g.rec, opDelete, e.key, nil)
 	} else {
-		g.rec = appendOp(g.rec, opPut, key, value)
+		g.rec = appendOp(g.rec, opPut, e.key, e.value)
 	}
-	return nil
 }
 
 func (t *writeTx) Put(key, value []byte) error { return t.write(key, value, false) }

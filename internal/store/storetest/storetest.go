@@ -49,10 +49,33 @@ func Run(t *testing.T, open func(t *testing.T, dir string) store.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ReopenKeepsAcknowledgedWrites", testReopen},
 		{"ErrClosedAfterClose", testClosed},
+		{"InsertIfAbsent", testInsertIfAbsent},
+		{"DeferredCounter", testDeferredCounter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, o) })
 	}
+	// A backend with UpdateConcurrent runs the whole suite again with every
+	// Update made through it: it must keep the same contract.
+	probe := open(t, t.TempDir())
+	_, concurrent := probe.(store.ConcurrentUpdater)
+	if err := probe.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if !concurrent {
+		return
+	}
+	via := func(t *testing.T, dir string) store.Store { return viaConcurrent{open(t, dir)} }
+	for _, tt := range tests {
+		t.Run("UpdateConcurrent/"+tt.name, func(t *testing.T) { tt.fn(t, via) })
+	}
+}
+
+// viaConcurrent makes every Update of a store through its UpdateConcurrent.
+type viaConcurrent struct{ store.Store }
+
+func (v viaConcurrent) Update(ctx context.Context, fn func(tx store.RwTx) error) error {
+	return store.UpdateConcurrent(ctx, v.Store, fn)
 }
 
 // OpenStore opens a store on a fresh directory and closes it when the test
@@ -923,5 +946,87 @@ func testClosed(t *testing.T, open Opener) {
 	}
 	if ran {
 		t.Error("a function ran after Close")
+	}
+}
+
+// testInsertIfAbsent has many goroutines each insert a key under a prefix
+// only if the prefix holds none: a scan that finds nothing is a read too,
+// so exactly one insert may commit (no phantom).
+func testInsertIfAbsent(t *testing.T, open Opener) {
+	s, _ := OpenStore(t, open)
+	const n = 64
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			err := s.Update(context.Background(), func(tx store.RwTx) error {
+				for range tx.Scan([]byte("slot/"), store.PrefixEnd([]byte("slot/"))) {
+					return nil // taken
+				}
+				return tx.Put(fmt.Appendf(nil, "slot/%03d", i), nil)
+			})
+			if err != nil {
+				t.Errorf("Update: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := All(t, s); len(got) != 1 {
+		t.Fatalf("%d slots taken, want exactly 1: %v", len(got), pairStrings(got))
+	}
+}
+
+// testDeferredCounter has many goroutines write a key of their own and
+// count it in a shared counter from a function given to store.Defer, which
+// must see the transaction's own write and the counter as it stands.
+func testDeferredCounter(t *testing.T, open Opener) {
+	s, _ := OpenStore(t, open)
+	const n = 200
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			key := fmt.Appendf(nil, "item/%03d", i)
+			err := s.Update(context.Background(), func(tx store.RwTx) error {
+				if err := tx.Put(key, []byte("x")); err != nil {
+					return err
+				}
+				return store.Defer(tx, func(tx store.RwTx) error {
+					if _, err := tx.Get(key); err != nil {
+						return fmt.Errorf("deferred function does not see the transaction's write: %w", err)
+					}
+					old := 0
+					v, err := tx.Get([]byte("count"))
+					switch {
+					case err == nil:
+						if old, err = strconv.Atoi(string(v)); err != nil {
+							return err
+						}
+					case !errors.Is(err, store.ErrNotFound):
+						return err
+					}
+					return tx.Put([]byte("count"), []byte(strconv.Itoa(old+1)))
+				})
+			})
+			if err != nil {
+				t.Errorf("Update: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if v, _ := Get(t, s, "count"); v != strconv.Itoa(n) {
+		t.Errorf("count = %q, want %d", v, n)
+	}
+	// A deferred function that fails undoes the whole transaction.
+	boom := errors.New("boom")
+	err := s.Update(context.Background(), func(tx store.RwTx) error {
+		if err := tx.Put([]byte("item/failed"), nil); err != nil {
+			return err
+		}
+		return store.Defer(tx, func(store.RwTx) error { return boom })
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update with a failing deferred function = %v, want %v", err, boom)
+	}
+	if _, ok := Get(t, s, "item/failed"); ok {
+		t.Error("a transaction whose deferred function failed kept its write")
 	}
 }
