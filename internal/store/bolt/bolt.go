@@ -323,7 +323,7 @@ func (db *DB) recover() error {
 	if err := removeSegments(db.path, segs); err != nil {
 		return err
 	}
-	db.wal, err = createSegment(db.path, last+1)
+	db.wal, err = newWAL(db.path, last+1, db.cfg.checkpointBytes)
 	return err
 }
 
@@ -500,7 +500,7 @@ func (db *DB) Close() error {
 	if len(layers) > 0 || db.failure() != nil {
 		err = db.apply(db.wal.n, layers...)
 	}
-	errs = append(errs, db.wal.close())
+	errs = append(errs, db.wal.close(), db.wal.removeSpare())
 	if err != nil {
 		// The WAL still holds every acknowledged write: Open replays it.
 		errs = append(errs, fmt.Errorf("store/bolt: close %s: final checkpoint: %w", db.path, err))
@@ -550,7 +550,7 @@ func (db *DB) maybeCheckpoint() {
 	if running {
 		return
 	}
-	next, err := createSegment(db.path, db.wal.n+1)
+	next, err := db.wal.next() // the zero-filled spare if it is ready
 	if err != nil {
 		db.fail(fmt.Errorf("store/bolt: %s: cannot start a new WAL segment (%w); the store must be reopened", db.path, err))
 		return

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 )
@@ -68,9 +69,14 @@ func FuzzWALRecord(f *testing.F) {
 	f.Add(append(slices.Clone(two), 0, 0, 0, 0, 0, 0, 0, 0, 0))
 	f.Add([]byte{5, 0, 0, 0, 0, 0, 0, 0, 1, 1, 'k', 0})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5})
+	f.Add(append(slices.Clone(two), make([]byte, 4096)...))
+	f.Add(append(slices.Clone(two[:len(two)-2]), make([]byte, 64)...))
+	f.Add(append(append(slices.Clone(two), make([]byte, 64)...), 1))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// 1. Arbitrary input: no panic, and every record accepted
-		// round-trips through the encoder.
+		// round-trips through the encoder. What an older segment accepts,
+		// the last one accepts the same way.
+		olderN, olderErr := scanSegment("fuzz", data, false, func(byte, []byte, []byte) error { return nil })
 		for _, last := range []bool{false, true} {
 			var recs [][]walOp
 			var cur []walOp
@@ -102,6 +108,9 @@ func FuzzWALRecord(f *testing.F) {
 			if err == nil && n != off {
 				t.Fatalf("scanSegment accepted %d bytes, records parse to %d", n, off)
 			}
+			if last && olderErr == nil && (err != nil || n != olderN) {
+				t.Fatalf("older segment accepted %d bytes, last one %d (%v)", olderN, n, err)
+			}
 			for _, r := range recs {
 				var again []walOp
 				if _, err := scanSegment("re", encodeRecord(r), true, func(op byte, key, value []byte) error {
@@ -127,6 +136,33 @@ func FuzzWALRecord(f *testing.F) {
 		if err != nil || n != len(rec) || !equalOps(got, ops) {
 			t.Fatalf("round trip: n=%d of %d, err=%v, %d ops of %d", n, len(rec), err, len(got), len(ops))
 		}
+		// 3. Followed by zero-filled space, in any segment, the record
+		// reads the same; damaged in its payload, it is a torn write in
+		// the last segment and corruption in an older one.
+		padded := append(slices.Clone(rec), make([]byte, 1+int(data[0])*17)...)
+		for _, last := range []bool{false, true} {
+			got = nil
+			n, err := scanSegment("zeros", padded, last, func(op byte, key, value []byte) error {
+				got = append(got, walOp{op, key, value})
+				return nil
+			})
+			if err != nil || n != len(rec) || !equalOps(got, ops) {
+				t.Fatalf("record + zeros, last=%t: n=%d of %d, err=%v", last, n, len(rec), err)
+			}
+		}
+		bad := slices.Clone(padded)
+		bad[recordHeader+int(data[0])%(len(rec)-recordHeader)] ^= 0xff
+		if n, err := scanSegment("bad", bad, true, func(byte, []byte, []byte) error {
+			t.Fatal("a damaged record yielded an operation")
+			return nil
+		}); err != nil || n != 0 {
+			t.Fatalf("damaged record + zeros in the last segment: n=%d err=%v, want 0, nil", n, err)
+		}
+		var ce *CorruptError
+		if _, err := scanSegment("bad", bad, false, func(byte, []byte, []byte) error { return nil }); !errors.As(err, &ce) || ce.Offset != 0 {
+			t.Fatalf("damaged record + zeros in an older segment: %v, want a *CorruptError at 0", err)
+		}
+
 		cut := rec[:len(rec)-1-int(data[0])%len(rec)]
 		n, err = scanSegment("torn", cut, true, func(byte, []byte, []byte) error {
 			t.Fatal("a torn record yielded an operation")

@@ -36,7 +36,9 @@ func TestConformanceCheckpointing(t *testing.T) {
 }
 
 // crashClose closes db's files the way a killed process leaves them: no
-// final checkpoint, the WAL stays. No commit or checkpoint may be running.
+// final checkpoint, the WAL stays, and so does a ready spare (a spare being
+// filled is stopped and removed: a killed process would leave it half
+// written, which Open removes too). No commit or checkpoint may be running.
 func crashClose(t *testing.T, db *DB) {
 	t.Helper()
 	db.mu.Lock()
@@ -49,6 +51,7 @@ func crashClose(t *testing.T, db *DB) {
 	if done != nil {
 		<-done
 	}
+	db.wal.spare.shutdown()
 	if err := db.wal.close(); err != nil {
 		t.Fatal(err)
 	}
