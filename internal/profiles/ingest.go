@@ -19,22 +19,30 @@ import (
 
 // evaluation is what one object yields under its type.
 type evaluation struct {
-	values    map[string]string // field name → value, for fields present in the object
-	keys      []keyValue        // in matching order: by key name, then definition
-	uniqueKey string            // the ProfileObjectUniqueKey
-	at        int64             // source-last-updated time (unix nanos); 0 when not mapped
+	values    []fieldVal // by field, in the order of the type's compiled fields
+	keys      []keyValue // in matching order: by key name, then definition
+	uniqueKey string     // the ProfileObjectUniqueKey
+	at        int64      // source-last-updated time (unix nanos); 0 when not mapped
 	// kinds are the comparisons used for custom keys, by key name: an
 	// evaluation made outside the transaction holds only if they still do.
 	kinds map[string]string
+
+	// Room for the values and keys of the usual type.
+	valuesBuf [8]fieldVal
+	keysBuf   [4]keyValue
+}
+
+// fieldVal is a field's value in an object; ok is false when absent.
+type fieldVal struct {
+	v  string
+	ok bool
 }
 
 // keyValue is one normalised key value of an object.
 type keyValue struct {
 	name, value string
-	ids         []string
+	flags       keyFlags
 }
-
-func (k keyValue) has(id string) bool { return slices.Contains(k.ids, id) }
 
 // maxKeyValueLen is the longest key value: SearchProfiles can send no
 // longer value, so a longer one could never be found.
@@ -42,6 +50,9 @@ const maxKeyValueLen = 255
 
 // parseObject reads the Object member of PutProfileObject.
 func parseObject(text string) (map[string]any, error) {
+	if m, ok := parseObjectFast(text); ok {
+		return m, nil
+	}
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
 	var v any
@@ -62,77 +73,89 @@ func parseObject(text string) (map[string]any, error) {
 // whose UNIQUE key has the normalised value v: deterministic, so a re-put
 // returns (and replaces) the same object.
 func uniqueObjectKey(typ, v string) string {
-	sum := sha256.Sum256([]byte(typ + "\x00" + v))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	var buf [128]byte
+	in := append(append(append(buf[:0], typ...), 0), v...)
+	sum := sha256.Sum256(in)
+	var out [43]byte // base64.RawURLEncoding.EncodedLen(sha256.Size)
+	base64.RawURLEncoding.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
-// evaluate reads an object's field values and key values.
-func (w *wtx) evaluate(t *objectType, doc map[string]any) (*evaluation, error) {
-	return evaluate(t, doc, func(key string) (string, error) { return w.kind(key, t) })
+// evaluate reads an object's field values and key values into ev.
+func (w *wtx) evaluate(ev *evaluation, t *objectType, doc map[string]any) error {
+	return evaluate(ev, t, doc, func(key string) (string, error) { return w.kind(key, t) })
 }
 
-// evaluate reads an object's field values and key values, comparing key
-// values as kind says.
-func evaluate(t *objectType, doc map[string]any, kindOf func(key string) (string, error)) (*evaluation, error) {
-	ev := &evaluation{values: map[string]string{}}
-	for name, expr := range t.compiled.sources {
-		if v, ok := expr.eval(doc); ok {
-			ev.values[name] = v
-		}
+// evaluate reads an object's field values and key values into ev,
+// comparing key values as kind says.
+func evaluate(ev *evaluation, t *objectType, doc map[string]any, kindOf func(key string) (string, error)) error {
+	c := t.compiled
+	ev.uniqueKey, ev.at, ev.kinds = "", 0, nil
+	ev.values = ev.valuesBuf[:0]
+	for _, f := range c.fields {
+		v, ok := f.source.eval(doc)
+		ev.values = append(ev.values, fieldVal{v, ok})
 	}
-	for _, key := range t.compiled.keyNames {
+	ev.keys = ev.keysBuf[:0]
+	for i := 0; i < len(c.keys); {
+		key := c.keys[i].name
 		kind, err := kindOf(key)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if _, std := standardKinds[key]; !std {
+		if !c.keys[i].std {
 			if ev.kinds == nil {
 				ev.kinds = map[string]string{}
 			}
 			ev.kinds[key] = kind
 		}
-		for _, d := range t.Keys[key] {
-			unique := slices.Contains(d.StandardIdentifiers, idUnique)
-			parts := make([]string, 0, len(d.FieldNames))
-			for _, fn := range d.FieldNames {
-				v, ok := ev.values[fn]
-				if !ok {
+		for ; i < len(c.keys) && c.keys[i].name == key; i++ {
+			d := &c.keys[i]
+			unique := d.flags&keyUnique != 0
+			var partsBuf [4]string
+			parts := partsBuf[:0]
+			for _, fi := range d.fields {
+				v := ev.values[fi]
+				if !v.ok {
 					if unique {
-						return nil, badRequest("Object is missing the field %s (Source %s) of the UNIQUE key %s of ObjectType %s",
+						fn := c.fields[fi].name
+						return badRequest("Object is missing the field %s (Source %s) of the UNIQUE key %s of ObjectType %s",
 							fn, deref(t.Fields[fn].Source), key, t.Name)
 					}
 					break
 				}
-				parts = append(parts, v)
+				parts = append(parts, v.v)
 			}
-			if len(parts) < len(d.FieldNames) {
+			if len(parts) < len(d.fields) {
 				continue // a key is indexed only when all its fields are present
 			}
 			v := normalize(kind, strings.Join(parts, " "))
 			if v == "" {
 				if unique {
-					return nil, badRequest("the UNIQUE key %s of ObjectType %s is empty in this object", key, t.Name)
+					return badRequest("the UNIQUE key %s of ObjectType %s is empty in this object", key, t.Name)
 				}
 				continue
 			}
 			if utf8.RuneCountInString(v) > maxKeyValueLen {
-				return nil, badRequest("the value of key %s is longer than %d characters", key, maxKeyValueLen)
+				return badRequest("the value of key %s is longer than %d characters", key, maxKeyValueLen)
 			}
-			ev.keys = append(ev.keys, keyValue{name: key, value: v, ids: d.StandardIdentifiers})
+			ev.keys = append(ev.keys, keyValue{name: key, value: v, flags: d.flags})
 			if unique {
 				ev.uniqueKey = uniqueObjectKey(t.Name, v)
 			}
 		}
 	}
-	if raw, ok := ev.values[sourceTimeField]; ok && t.compiled.timeLayout != "" {
-		at, err := parseSourceTime(t.compiled.timeLayout, raw)
-		if err != nil {
-			return nil, badRequest("%s %q does not match SourceLastUpdatedTimestampFormat %q: %v",
-				sourceTimeField, raw, t.SourceLastUpdatedTimestampFormat, err)
+	if c.timeField >= 0 && c.timeLayout != "" {
+		if raw := ev.values[c.timeField]; raw.ok {
+			at, err := parseSourceTime(c.timeLayout, raw.v)
+			if err != nil {
+				return badRequest("%s %q does not match SourceLastUpdatedTimestampFormat %q: %v",
+					sourceTimeField, raw.v, t.SourceLastUpdatedTimestampFormat, err)
+			}
+			ev.at = at.UnixNano()
 		}
-		ev.at = at.UnixNano()
 	}
-	return ev, nil
+	return nil
 }
 
 func (s *Service) registerObjects(e *edge.Service) {
@@ -156,7 +179,7 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 	pre := s.preEvaluate(ctx, in.DomainName, in.ObjectTypeName, doc)
 	// The stored record holds the text as a JSON string: escaped here, not
 	// in the serial write.
-	textJSON := appendJSONString(nil, in.Object)
+	textJSON := appendJSONString(make([]byte, 0, jsonStringSize(in.Object)), in.Object)
 	var uk string
 	// Matching and every write happen in one serializable transaction, so
 	// concurrent first objects of a new customer create one profile.
@@ -173,7 +196,8 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 			return err
 		}
 		if ev == nil {
-			if ev, err = w.evaluate(t, doc); err != nil {
+			ev = new(evaluation)
+			if err := w.evaluate(ev, t, doc); err != nil {
 				return err
 			}
 		}
@@ -189,31 +213,36 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 // preEvaluation is an object read under its type outside the write
 // transaction.
 type preEvaluation struct {
-	t  *objectType // the compiled type it was read under (shared, from s.types)
-	ev *evaluation
+	t   *objectType // the compiled type it was read under (shared, from s.types)
+	ev  evaluation
+	key [128]byte // room for the type's key
 }
 
 // preEvaluate reads an object under its type in a read transaction; nil
 // when that fails in any way (the write transaction then reads it itself
 // and reports what is wrong).
 func (s *Service) preEvaluate(ctx context.Context, dom, typ string, doc map[string]any) *preEvaluation {
-	var pre *preEvaluation
+	pre := new(preEvaluation)
 	_ = s.db.View(ctx, func(tx store.Tx) error {
-		t, err := s.compiledType(tx, dom, typ)
+		pre.t = nil // (View may run fn again)
+		t, err := s.compiledType(tx, appendTypeKey(pre.key[:0], dom, typ), typ)
 		if err != nil || t == nil {
 			return err
 		}
-		ev, err := evaluate(t, doc, func(key string) (string, error) {
+		err = evaluate(&pre.ev, t, doc, func(key string) (string, error) {
 			if k, ok := standardKinds[key]; ok {
 				return k, nil
 			}
 			return customKind(tx, dom, key, t)
 		})
 		if err == nil {
-			pre = &preEvaluation{t: t, ev: ev}
+			pre.t = t
 		}
 		return nil
 	})
+	if pre.t == nil {
+		return nil
+	}
 	return pre
 }
 
@@ -232,13 +261,15 @@ func (w *wtx) reuse(pre *preEvaluation, t *objectType) (*evaluation, error) {
 			return nil, nil
 		}
 	}
-	return pre.ev, nil
+	return &pre.ev, nil
 }
 
 // ingest finds (or creates) the object's profile and stores the object on
 // it. textJSON is text encoded as a JSON string.
 func (w *wtx) ingest(t *objectType, ev *evaluation, text string, textJSON []byte) error {
-	prev, found, err := w.object(t.Name, ev.uniqueKey)
+	// Only the old version's place (profile, sequence, expiry, size) is
+	// needed: it is read without its text.
+	prev, found, err := w.objectHead(t.Name, ev.uniqueKey)
 	if err != nil {
 		return err
 	}
@@ -284,10 +315,15 @@ func (w *wtx) ingest(t *objectType, ev *evaluation, text string, textJSON []byte
 		days = w.dom.DefaultExpirationDays
 	}
 	o.Expires = w.now.Add(time.Duration(days) * 24 * time.Hour).UnixNano()
+	ref := o.ref()
 	if found {
 		// The new version replaces the old one wholesale.
 		o.Created, o.stored = prev.Created, prev.stored
-		detachObject(old, prev)
+		prevRef := ref // (the record's own names, always)
+		if prev.Type != o.Type || prev.UniqueKey != o.UniqueKey {
+			prevRef = prev.ref()
+		}
+		detachRef(old, prev, prevRef)
 		old.touch(w.now, w.dom.DefaultExpirationDays)
 	}
 	q := w.s.cfg.Quotas
@@ -305,18 +341,13 @@ func (w *wtx) ingest(t *objectType, ev *evaluation, text string, textJSON []byte
 	if err := w.applyFields(p, t, ev, o, created); err != nil {
 		return err
 	}
-	ref := o.ref()
+	// The record lists the key values (but LOOKUP_ONLY ones) as ev has them.
+	o.keyList = ev.keys
 	for _, kv := range ev.keys {
-		if kv.has(idLookupOnly) {
+		if kv.flags&keyLookupOnly != 0 {
 			continue // used to find the profile, never stored
 		}
-		if o.Keys == nil {
-			o.Keys = map[string][]string{}
-		}
-		if !slices.Contains(o.Keys[kv.name], kv.value) {
-			o.Keys[kv.name] = append(o.Keys[kv.name], kv.value)
-		}
-		if kv.has(idNewOnly) && !created {
+		if kv.flags&keyNewOnly != 0 && !created {
 			continue
 		}
 		p.addSupport(kv.name, kv.value, keySupport{Ref: ref, Exp: o.Expires})
@@ -330,9 +361,9 @@ func (w *wtx) ingest(t *objectType, ev *evaluation, text string, textJSON []byte
 // the PROFILE+SECONDARY keys. A value owned by several profiles is
 // ambiguous and never used.
 func (w *wtx) match(ev *evaluation) (*profileRecord, error) {
-	for _, secondary := range []bool{false, true} {
+	for _, secondary := range [2]keyFlags{0, keySecondary} {
 		for _, kv := range ev.keys {
-			if !kv.has(idProfile) || kv.has(idSecondary) != secondary {
+			if kv.flags&keyProfile == 0 || kv.flags&keySecondary != secondary {
 				continue
 			}
 			owner, err := w.soleOwner(kv.name, kv.value)
@@ -350,10 +381,25 @@ func (w *wtx) match(ev *evaluation) (*profileRecord, error) {
 // soleOwner returns the one live profile that owns a key value, or nil
 // when none or several do.
 func (w *wtx) soleOwner(key, value string) (*profileRecord, error) {
+	// The index's entries for the value, in id order.
+	w.bounds = appendIndexPrefix(w.bounds[:0], w.dom.Name, key, value)
+	n := len(w.bounds)
+	w.bounds = appendPrefixEnd(w.bounds, w.bounds[:n])
+	w.ids = w.ids[:0]
+	// (A loop over the scan would put its state on the heap; this is one
+	// closure.)
+	w.tx.Scan(w.bounds[:n:n], w.bounds[n:])(func(k, _ []byte) bool {
+		// A longer value sharing this prefix (one containing a zero byte)
+		// leaves more than an id after it.
+		if id := k[n:]; len(id) == profileIDLen {
+			w.ids = append(w.ids, w.profileID(id))
+		}
+		return true
+	})
 	var found *profileRecord
 	// Index entries can outlive what supports them until expired objects
 	// are purged, so liveness is checked on the profiles themselves.
-	for _, id := range indexIDs(w.tx, w.dom.Name, key, value, -1) {
+	for _, id := range w.ids {
 		p, ok, err := w.profile(id)
 		if err != nil {
 			return nil, err
@@ -369,19 +415,31 @@ func (w *wtx) soleOwner(key, value string) (*profileRecord, error) {
 	return found, nil
 }
 
+// profileID returns id as a string: the id of a profile already loaded,
+// else a copy.
+func (w *wtx) profileID(id []byte) string {
+	if p, ok := w.profiles[string(id)]; ok {
+		return p.ID
+	}
+	return string(id)
+}
+
 // applyFields writes the object's targeted field values to the profile.
 func (w *wtx) applyFields(p *profileRecord, t *objectType, ev *evaluation, o *objectRecord, created bool) error {
 	src := fieldValue{Type: t.Name, Object: o.UniqueKey, Priority: t.SourcePriority, At: o.At}
-	targeted := map[string]bool{}
-	for _, name := range t.compiled.fieldNames {
-		f := t.Fields[name]
-		v, ok := ev.values[name]
-		if !ok || f.Target == nil {
+	c := t.compiled
+	values := &fieldValues{n: len(c.fields)}
+	var targetedBuf [8]string
+	targeted := targetedBuf[:0] // paths written, when the rule below needs them
+	for i, f := range c.fields {
+		v := ev.values[i]
+		if !v.ok || !f.hasTarget {
 			continue
 		}
-		path := strings.TrimPrefix(*f.Target, profileTargetPrefix)
-		targeted[path] = true
-		if err := offer(p, path, v, src); err != nil {
+		if created {
+			targeted = append(targeted, f.target)
+		}
+		if err := offer(p, f.target, v.v, src, values); err != nil {
 			return err
 		}
 	}
@@ -390,14 +448,13 @@ func (w *wtx) applyFields(p *profileRecord, t *objectType, ev *evaluation, o *ob
 	}
 	// An inferred profile also takes e-mail and phone fields that have no
 	// target (AWS, "Inferred profiles").
-	for _, name := range t.compiled.fieldNames {
-		f := t.Fields[name]
-		v, ok := ev.values[name]
-		if !ok || f.Target != nil {
+	for i, f := range c.fields {
+		v := ev.values[i]
+		if !v.ok || f.hasTarget {
 			continue
 		}
 		var path string
-		switch deref(f.ContentType) {
+		switch f.contentType {
 		case ctEmail:
 			path = "EmailAddress"
 		case ctPhone:
@@ -405,22 +462,43 @@ func (w *wtx) applyFields(p *profileRecord, t *objectType, ev *evaluation, o *ob
 		default:
 			continue
 		}
-		if targeted[path] {
+		if slices.Contains(targeted, path) {
 			continue
 		}
-		targeted[path] = true
-		if err := offer(p, path, v, src); err != nil {
+		targeted = append(targeted, path)
+		if err := offer(p, path, v.v, src, values); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// fieldValues hands out new field values, n at a time, in one allocation.
+type fieldValues struct {
+	n    int
+	free []fieldValue
+}
+
+func (a *fieldValues) new(v fieldValue) *fieldValue {
+	if a == nil {
+		f := new(fieldValue)
+		*f = v
+		return f
+	}
+	if len(a.free) == 0 {
+		a.free = make([]fieldValue, max(a.n, 1))
+	}
+	f := &a.free[0]
+	*f, a.free = v, a.free[1:]
+	return f
+}
+
 // offer writes v at path unless the value there outranks it: a manual
 // value always does; otherwise the lower SourcePriority wins, and between
 // equal priorities the more recent value (by source timestamp, else
-// ingestion time) wins.
-func offer(p *profileRecord, path, v string, src fieldValue) error {
+// ingestion time) wins. New field values come from values (nil: each its
+// own allocation).
+func offer(p *profileRecord, path, v string, src fieldValue, values *fieldValues) error {
 	if enum, ok := enumMembers[path]; ok {
 		if up := strings.ToUpper(strings.TrimSpace(v)); slices.Contains(enum.values, up) {
 			v = up
@@ -444,7 +522,7 @@ func offer(p *profileRecord, path, v string, src fieldValue) error {
 	if p.Fields == nil {
 		p.Fields = map[string]*fieldValue{}
 	}
-	p.Fields[path] = &nv
+	p.Fields[path] = values.new(nv)
 	return nil
 }
 
@@ -485,7 +563,7 @@ func (w *wtx) deleteTypeData(typ string) error {
 			touched[p.ID] = p
 		}
 	}
-	delete(w.types, typ)
+	w.forgetType(typ)
 	for _, id := range sortedKeys(touched) {
 		p := touched[id]
 		scrubbed := map[string]bool{}
@@ -535,7 +613,7 @@ func (w *wtx) rederive(p *profileRecord, paths map[string]bool, skip string) err
 				continue
 			}
 			if val, ok := t.compiled.sources[name].eval(doc); ok {
-				_ = offer(p, strings.TrimPrefix(*f.Target, profileTargetPrefix), val, src)
+				_ = offer(p, strings.TrimPrefix(*f.Target, profileTargetPrefix), val, src, nil)
 			}
 		}
 	}

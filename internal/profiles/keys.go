@@ -54,20 +54,7 @@ func profileTypeObjectsPrefix(dom, id, typ string) string {
 	return profileObjectsPrefix(dom, id) + typ + "/"
 }
 func profileObjectKey(dom, id, typ string, seq int64) string {
-	// fmt.Sprintf("%s%016x") without fmt: this runs on every write.
-	prefix := profileTypeObjectsPrefix(dom, id, typ)
-	b := make([]byte, 0, len(prefix)+17)
-	b = append(b, prefix...)
-	width, mag := 16, uint64(seq)
-	if seq < 0 { // never, but as %016x would: the sign counts in the width
-		b = append(b, '-')
-		width, mag = 15, -mag
-	}
-	hex := strconv.FormatUint(mag, 16)
-	for range width - len(hex) {
-		b = append(b, '0')
-	}
-	return string(append(b, hex...))
+	return string(appendProfileObjectKey(nil, dom, id, typ, seq))
 }
 
 func typeFieldsPrefix(dom, typ string) string  { return domainPrefix(dom) + "tf/" + typ + "/" }
@@ -83,6 +70,102 @@ func expiryKey(dom string, at int64, ref string) string {
 func expiryStamp(at int64) string {
 	s := strconv.FormatInt(max(at, 0), 10)
 	return strings.Repeat("0", 20-len(s)) + s
+}
+
+// The append forms below build the same keys into a caller's buffer, so a
+// transaction can reuse one buffer for every key it reads or writes (the
+// store copies what it keeps). TestAppendKeys holds them to the forms above.
+
+func appendDomainPrefix(b []byte, dom string) []byte {
+	b = append(b, "profiles/d/"...)
+	b = append(b, dom...)
+	return append(b, '/')
+}
+
+func appendProfileKey(b []byte, dom, id string) []byte {
+	return append(append(appendDomainPrefix(b, dom), "p/"...), id...)
+}
+
+func appendTypeKey(b []byte, dom, name string) []byte {
+	return append(append(appendDomainPrefix(b, dom), "type/"...), name...)
+}
+
+// appendIndexPrefix appends indexPrefix(dom, key, value).
+func appendIndexPrefix(b []byte, dom, key, value string) []byte {
+	b = append(append(appendDomainPrefix(b, dom), "k/"...), key...)
+	b = append(append(b, '/'), value...)
+	return append(b, 0)
+}
+
+func appendObjectKey(b []byte, dom, typ, uk string) []byte {
+	b = append(append(appendDomainPrefix(b, dom), "o/"...), typ...)
+	return append(append(b, '/'), uk...)
+}
+
+func appendProfileObjectKey(b []byte, dom, id, typ string, seq int64) []byte {
+	b = append(append(appendDomainPrefix(b, dom), "po/"...), id...)
+	b = append(append(append(b, '/'), typ...), '/')
+	width, mag := 16, uint64(seq)
+	if seq < 0 { // never, but as %016x would: the sign counts in the width
+		b = append(b, '-')
+		width, mag = 15, -mag
+	}
+	n := len(b)
+	b = strconv.AppendUint(b, mag, 16)
+	if pad := width - (len(b) - n); pad > 0 {
+		b = append(b, zeros[:pad]...)
+		copy(b[n+pad:], b[n:len(b)-pad])
+		copy(b[n:n+pad], zeros[:pad])
+	}
+	return b
+}
+
+func appendTypeFieldsKey(b []byte, dom, typ, id string) []byte {
+	b = append(append(appendDomainPrefix(b, dom), "tf/"...), typ...)
+	return append(append(b, '/'), id...)
+}
+
+func appendExpiryPrefix(b []byte, dom string) []byte {
+	return append(appendDomainPrefix(b, dom), "x/"...)
+}
+
+// appendExpiryKey appends expiryKey(dom, at, kind+"/"+a+"/"+b) for an
+// object (kind 'o', a its type, b its unique key) or, with b empty,
+// expiryKey(dom, at, "p/"+a) for a profile (kind 'p', a its id).
+func appendExpiryKey(dst []byte, dom string, at int64, kind byte, a, b string) []byte {
+	dst = append(appendStamp(appendExpiryPrefix(dst, dom), at), '/', kind, '/')
+	dst = append(dst, a...)
+	if kind == 'o' {
+		dst = append(append(dst, '/'), b...)
+	}
+	return dst
+}
+
+const zeros = "00000000000000000000"
+
+// appendPrefixEnd appends store.PrefixEnd(prefix) to dst.
+func appendPrefixEnd(dst, prefix []byte) []byte {
+	for i := len(prefix) - 1; i >= 0; i-- {
+		if prefix[i] < 0xff {
+			n := len(dst)
+			dst = append(dst, prefix[:i+1]...)
+			dst[n+i]++
+			return dst
+		}
+	}
+	return dst
+}
+
+// appendStamp appends expiryStamp(at).
+func appendStamp(b []byte, at int64) []byte {
+	n := len(b)
+	b = strconv.AppendInt(b, max(at, 0), 10)
+	if pad := 20 - (len(b) - n); pad > 0 {
+		b = append(b, zeros[:pad]...)
+		copy(b[n+pad:], b[n:len(b)-pad])
+		copy(b[n:n+pad], zeros[:pad])
+	}
+	return b
 }
 
 // profileIDLen is the length of a profile id: a UUID without its dashes.
@@ -116,16 +199,6 @@ func indexIDs(tx store.Tx, dom, key, value string, limit int) []string {
 		}
 	}
 	return ids
-}
-
-// indexAdd records that profile id owns a key value.
-func indexAdd(tx store.RwTx, dom, key, value, id string) error {
-	return tx.Put([]byte(indexPrefix(dom, key, value)+id), nil)
-}
-
-// indexRemove records that profile id no longer owns a key value.
-func indexRemove(tx store.RwTx, dom, key, value, id string) error {
-	return tx.Delete([]byte(indexPrefix(dom, key, value) + id))
 }
 
 // digest shortens a listing's filters for its page tokens, which the model

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Field content types. They decide how a key's values are compared when
@@ -47,6 +48,14 @@ func normalize(kind, v string) string {
 	case ctEmail:
 		return strings.ToLower(strings.TrimSpace(v))
 	case ctName:
+		if isASCII(v) {
+			var room [64]byte
+			b := appendNameWords(room[:0], v, 0)
+			if string(b) == v {
+				return v
+			}
+			return string(b)
+		}
 		return strings.ToLower(strings.Join(strings.Fields(v), " "))
 	case ctNumber:
 		return normalizeNumber(v)
@@ -54,34 +63,108 @@ func normalize(kind, v string) string {
 	return v
 }
 
+// appendNormal appends normalize(kind, v) to dst.
+func appendNormal(dst []byte, kind, v string) []byte {
+	switch kind {
+	case ctPhone:
+		return appendNormalPhone(dst, v)
+	case ctEmail:
+		if t := strings.TrimSpace(v); isASCII(t) {
+			for i := 0; i < len(t); i++ {
+				dst = append(dst, lowerASCII(t[i]))
+			}
+			return dst
+		}
+	case ctName:
+		if isASCII(v) {
+			return appendNameWords(dst, v, len(dst))
+		}
+	default:
+		if kind != ctNumber {
+			return append(dst, v...)
+		}
+	}
+	return append(dst, normalize(kind, v)...)
+}
+
 // normalizePhone reduces a phone number to E.164-style digits. Numbers
 // without a country code are read as North American (+1) when they have
 // ten digits, as most of AWS's examples are.
 func normalizePhone(v string) string {
-	v = strings.TrimSpace(v)
-	plus := strings.HasPrefix(v, "+")
-	var digits strings.Builder
+	var room [32]byte
+	return string(appendNormalPhone(room[:0], v))
+}
+
+// appendNormalPhone appends normalizePhone(v) to dst.
+func appendNormalPhone(dst []byte, v string) []byte {
+	plus := strings.HasPrefix(strings.TrimSpace(v), "+")
+	start := len(dst)
+	dst = append(dst, '+')
 	for _, r := range v {
 		if r >= '0' && r <= '9' {
-			digits.WriteRune(r)
-		} else if unicode.IsLetter(r) && digits.Len() > 0 {
+			dst = append(dst, byte(r))
+		} else if unicode.IsLetter(r) && len(dst) > start+1 {
 			break // an extension ("x123", "ext. 4") ends the number
 		}
 	}
-	d := digits.String()
+	d := dst[start+1:]
 	switch {
-	case d == "":
-		return ""
+	case len(d) == 0:
+		return dst[:start]
 	case plus:
-		return "+" + d
-	case strings.HasPrefix(d, "00") && len(d) > 2:
-		return "+" + d[2:]
+	case len(d) > 2 && d[0] == '0' && d[1] == '0':
+		copy(d, d[2:])
+		dst = dst[:len(dst)-2]
 	case len(d) == 10:
-		return "+1" + d
-	case len(d) == 11 && d[0] == '1':
-		return "+" + d
+		dst = append(dst, 0)
+		copy(dst[start+2:], dst[start+1:])
+		dst[start+1] = '1'
 	}
-	return "+" + d
+	// Eleven digits starting with 1, and any other number: "+" and them.
+	return dst
+}
+
+// appendNameWords appends the words of an ASCII v lower-cased, each after
+// a space unless it is the first since start: normalize(ctName, v) for
+// such a v.
+func appendNameWords(dst []byte, v string, start int) []byte {
+	for i := 0; i < len(v); {
+		for i < len(v) && asciiSpace(v[i]) {
+			i++
+		}
+		if i == len(v) {
+			break
+		}
+		if len(dst) > start {
+			dst = append(dst, ' ')
+		}
+		for ; i < len(v) && !asciiSpace(v[i]); i++ {
+			dst = append(dst, lowerASCII(v[i]))
+		}
+	}
+	return dst
+}
+
+// asciiSpace reports the bytes strings.Fields and strings.TrimSpace take
+// for space in ASCII text.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	return c
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 var plainNumber = regexp.MustCompile(`^([+-]?)(\d+)(?:\.(\d+))?$`)

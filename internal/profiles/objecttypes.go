@@ -42,6 +42,58 @@ type compiledType struct {
 	fieldNames []string // sorted: the order in which fields are applied
 	sources    map[string]*sourceExpr
 	timeLayout string // Go layout of SourceLastUpdatedTimestampFormat
+
+	fields    []compiledField // in fieldNames order
+	keys      []compiledKey   // in matching order: by key name, then definition
+	timeField int             // index in fields of sourceTimeField; -1 when none
+}
+
+// compiledField is a field as ingestion uses it.
+type compiledField struct {
+	name        string
+	source      *sourceExpr
+	target      string // the Target's path, without "_profile."
+	hasTarget   bool
+	contentType string
+}
+
+// compiledKey is one definition of a key.
+type compiledKey struct {
+	name   string
+	std    bool  // a standard key, of fixed kind
+	fields []int // indexes in compiledType.fields
+	flags  keyFlags
+}
+
+// keyFlags are the standard identifiers of a key definition that
+// ingestion acts on.
+type keyFlags uint8
+
+const (
+	keyProfile keyFlags = 1 << iota
+	keyUnique
+	keySecondary
+	keyLookupOnly
+	keyNewOnly
+)
+
+func flagsOf(ids []string) keyFlags {
+	var f keyFlags
+	for _, id := range ids {
+		switch id {
+		case idProfile:
+			f |= keyProfile
+		case idUnique:
+			f |= keyUnique
+		case idSecondary:
+			f |= keySecondary
+		case idLookupOnly:
+			f |= keyLookupOnly
+		case idNewOnly:
+			f |= keyNewOnly
+		}
+	}
+	return f
 }
 
 // Standard identifiers with behaviour in Hotline; the others are accepted
@@ -132,6 +184,30 @@ func (t *objectType) compile(maxKeys int) error {
 		c.timeLayout = layout
 	}
 	c.fieldNames = sortedKeys(t.Fields)
+	c.timeField = -1
+	index := make(map[string]int, len(c.fieldNames))
+	for i, name := range c.fieldNames {
+		f := t.Fields[name]
+		cf := compiledField{name: name, source: c.sources[name], contentType: deref(f.ContentType)}
+		if f.Target != nil {
+			cf.target, cf.hasTarget = strings.TrimPrefix(*f.Target, profileTargetPrefix), true
+		}
+		if name == sourceTimeField {
+			c.timeField = i
+		}
+		c.fields = append(c.fields, cf)
+		index[name] = i
+	}
+	for _, key := range c.keyNames {
+		_, std := standardKinds[key]
+		for _, d := range t.Keys[key] {
+			ck := compiledKey{name: key, std: std, flags: flagsOf(d.StandardIdentifiers)}
+			for _, fn := range d.FieldNames {
+				ck.fields = append(ck.fields, index[fn])
+			}
+			c.keys = append(c.keys, ck)
+		}
+	}
 	t.compiled = c
 	return nil
 }
@@ -316,15 +392,34 @@ func (s *Service) listObjectTypes(ctx context.Context, in *api.ListProfileObject
 // objectType resolves a type for ingestion: the domain's own definition,
 // else a template of that name used implicitly.
 func (w *wtx) objectType(name string) (*objectType, error) {
+	if w.type1Set && w.type1Name == name {
+		return w.type1, nil
+	}
 	if t, ok := w.types[name]; ok {
 		return t, nil
 	}
-	t, err := w.s.compiledType(w.tx, w.dom.Name, name)
+	w.key = appendTypeKey(w.key[:0], w.dom.Name, name)
+	t, err := w.s.compiledType(w.tx, w.key, name)
 	if err != nil {
 		return nil, err
 	}
-	w.types[name] = t
+	switch {
+	case !w.type1Set:
+		w.type1Name, w.type1, w.type1Set = name, t, true
+	case w.types == nil:
+		w.types = map[string]*objectType{name: t}
+	default:
+		w.types[name] = t
+	}
 	return t, nil
+}
+
+// forgetType drops what the transaction read of a type.
+func (w *wtx) forgetType(name string) {
+	if w.type1Set && w.type1Name == name {
+		w.type1Name, w.type1, w.type1Set = "", nil, false
+	}
+	delete(w.types, name)
 }
 
 // kind is the ContentType that normalises a key's values in this domain:
@@ -340,6 +435,9 @@ func (w *wtx) kind(key string, t *objectType) (string, error) {
 	k, err := customKind(w.tx, w.dom.Name, key, t)
 	if err != nil {
 		return "", err
+	}
+	if w.kinds == nil {
+		w.kinds = map[string]string{}
 	}
 	w.kinds[key] = k
 	return k, nil
@@ -408,7 +506,7 @@ func (w *wtx) rebuildKinds() error {
 			return err
 		}
 	}
-	w.kinds = map[string]string{}
+	w.kinds = nil
 	return nil
 }
 
@@ -429,7 +527,7 @@ func (s *Service) deleteObjectType(ctx context.Context, in *api.DeleteProfileObj
 		if err := w.tx.Delete([]byte(typeKey(w.dom.Name, in.ObjectTypeName))); err != nil {
 			return err
 		}
-		delete(w.types, in.ObjectTypeName)
+		w.forgetType(in.ObjectTypeName)
 		return w.rebuildKinds()
 	})
 	if err != nil {

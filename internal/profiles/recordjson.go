@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -41,8 +42,9 @@ func appendJSONString(dst []byte, s string) []byte {
 			continue
 		}
 		// The escapes an object's text is full of (quotes, mostly) are
-		// written here as encoding/json writes them; anything else (HTML
-		// characters, other control bytes, non-ASCII) is left to it.
+		// written here as encoding/json writes them, and other UTF-8 as it
+		// is; anything else (HTML characters, other control bytes, invalid
+		// UTF-8, U+2028 and U+2029) is left to it.
 		var esc string
 		switch c {
 		case '"':
@@ -56,6 +58,13 @@ func appendJSONString(dst []byte, s string) []byte {
 		case '\t':
 			esc = `\t`
 		default:
+			if c >= utf8.RuneSelf {
+				r, size := utf8.DecodeRuneInString(s[i:])
+				if r != utf8.RuneError && r != '\u2028' && r != '\u2029' {
+					i += size - 1
+					continue
+				}
+			}
 			b, _ := json.Marshal(s) // a string always marshals
 			return append(dst[:mark], b...)
 		}
@@ -65,6 +74,12 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// jsonStringSize is about how many bytes appendJSONString writes for s:
+// exactly, when s needs no escapes but of quotes and backslashes.
+func jsonStringSize(s string) int {
+	return len(s) + 2 + strings.Count(s, `"`) + strings.Count(s, `\`)
 }
 
 // appendMember appends `,"name":` (without the comma for the first member).
@@ -81,23 +96,31 @@ func appendIntMember(dst []byte, name string, v int64) []byte {
 	return strconv.AppendInt(appendMember(dst, name), v, 10)
 }
 
-// sortedMapKeys returns m's keys in the order json.Marshal writes them.
-func sortedMapKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+// appendSortedKeys appends m's keys to dst in the order json.Marshal
+// writes them. Callers pass a small array on their stack as dst, so the
+// usual map needs no allocation.
+func appendSortedKeys[V any](dst []string, m map[string]V) []string {
 	for k := range m {
-		keys = append(keys, k)
+		dst = append(dst, k)
 	}
-	slices.Sort(keys)
-	return keys
+	slices.Sort(dst)
+	return dst
 }
 
 // appendJSON appends the profile as json.Marshal writes it.
 func (p *profileRecord) appendJSON(dst []byte) ([]byte, error) {
+	// A small dst (a new record's) grows once, rather than as it fills.
+	if free := cap(dst) - len(dst); free < 1024 {
+		if size := p.jsonSize(); free < size {
+			dst = slices.Grow(dst, size)
+		}
+	}
 	dst = append(dst, `{"id":`...)
 	dst = appendJSONString(dst, p.ID)
 	if len(p.Fields) > 0 {
 		dst = append(dst, `,"f":{`...)
-		for i, path := range sortedMapKeys(p.Fields) {
+		var buf [24]string
+		for i, path := range appendSortedKeys(buf[:0], p.Fields) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -115,7 +138,8 @@ func (p *profileRecord) appendJSON(dst []byte) ([]byte, error) {
 	}
 	if len(p.Keys) > 0 {
 		dst = append(dst, `,"k":{`...)
-		for i, key := range sortedMapKeys(p.Keys) {
+		var buf [12]string
+		for i, key := range appendSortedKeys(buf[:0], p.Keys) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -126,7 +150,8 @@ func (p *profileRecord) appendJSON(dst []byte) ([]byte, error) {
 	}
 	if len(p.Counts) > 0 {
 		dst = append(dst, `,"c":{`...)
-		for i, typ := range sortedMapKeys(p.Counts) {
+		var buf [4]string
+		for i, typ := range appendSortedKeys(buf[:0], p.Counts) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -150,13 +175,35 @@ func (p *profileRecord) appendJSON(dst []byte) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
+// jsonSize is about the length of the profile's record, escapes aside.
+func (p *profileRecord) jsonSize() int {
+	n := 128 + len(p.ID) + 24*len(p.Counts)
+	for path, f := range p.Fields {
+		n += len(path) + 8
+		if f != nil {
+			n += len(f.V) + len(f.Type) + len(f.Object) + 56
+		}
+	}
+	for key, vals := range p.Keys {
+		n += len(key) + 8
+		for v, sup := range vals {
+			n += len(v) + 8
+			for _, s := range sup {
+				n += len(s.Ref) + 32
+			}
+		}
+	}
+	return n
+}
+
 // appendSupports appends one key's values and their supports.
 func appendSupports(dst []byte, vals map[string][]keySupport) []byte {
 	if vals == nil {
 		return append(dst, "null"...)
 	}
 	dst = append(dst, '{')
-	for i, v := range sortedMapKeys(vals) {
+	var buf [4]string
+	for i, v := range appendSortedKeys(buf[:0], vals) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -221,9 +268,12 @@ func (o *objectRecord) appendJSON(dst []byte) []byte {
 	} else {
 		dst = appendJSONString(dst, o.Object)
 	}
-	if len(o.Keys) > 0 {
+	if o.Keys == nil && o.keyList != nil {
+		dst = appendKeyList(dst, o.keyList)
+	} else if len(o.Keys) > 0 {
 		dst = append(dst, `,"k":{`...)
-		for i, key := range sortedMapKeys(o.Keys) {
+		var buf [8]string
+		for i, key := range appendSortedKeys(buf[:0], o.Keys) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -251,8 +301,75 @@ func (o *objectRecord) appendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
+// jsonSize is about the length of the object's record, escapes aside.
+func (o *objectRecord) jsonSize() int {
+	n := 160 + len(o.Type) + len(o.UniqueKey) + len(o.ProfileID)
+	if o.objectJSON != nil {
+		n += len(o.objectJSON)
+	} else {
+		n += jsonStringSize(o.Object)
+	}
+	for key, vals := range o.Keys {
+		n += len(key) + 8
+		for _, v := range vals {
+			n += len(v) + 4
+		}
+	}
+	for _, kv := range o.keyList {
+		n += len(kv.name) + len(kv.value) + 8
+	}
+	return n
+}
+
+// appendKeyList appends the "k" member an object's record has for the key
+// values its evaluation found (in key-name order): those of each name
+// other than LOOKUP_ONLY ones, each once, in the order found; as Keys
+// built from them would be written.
+func appendKeyList(dst []byte, keys []keyValue) []byte {
+	mark := len(dst)
+	last := "" // the key written last
+	for i, kv := range keys {
+		if kv.flags&keyLookupOnly != 0 {
+			continue
+		}
+		open := len(dst) == mark || kv.name != last
+		last = kv.name
+		if !open && seenKeyValue(keys[:i], kv) {
+			continue
+		}
+		switch {
+		case len(dst) == mark:
+			dst = append(dst, `,"k":{`...)
+		case open:
+			dst = append(dst, "],"...)
+		default:
+			dst = append(dst, ',')
+		}
+		if open {
+			dst = append(appendJSONString(dst, kv.name), ':', '[')
+		}
+		dst = appendJSONString(dst, kv.value)
+	}
+	if len(dst) > mark {
+		dst = append(dst, ']', '}')
+	}
+	return dst
+}
+
+// seenKeyValue reports whether an earlier stored value of kv's key is
+// kv's value.
+func seenKeyValue(earlier []keyValue, kv keyValue) bool {
+	for i := len(earlier) - 1; i >= 0 && earlier[i].name == kv.name; i-- {
+		if earlier[i].flags&keyLookupOnly == 0 && earlier[i].value == kv.value {
+			return true
+		}
+	}
+	return false
+}
+
 // appendJSON appends the statistics as json.Marshal writes them.
 func (st *domainStats) appendJSON(dst []byte) []byte {
+	dst = slices.Grow(dst, 104) // the longest, in one allocation
 	dst = strconv.AppendInt(append(dst, `{"p":`...), st.Profiles, 10)
 	dst = appendIntMember(dst, "m", st.Metering)
 	dst = appendIntMember(dst, "o", st.Objects)
@@ -269,7 +386,13 @@ func (st *domainStats) appendJSON(dst []byte) []byte {
 
 // decodeProfile reads a stored profile record into p.
 func decodeProfile(b []byte, p *profileRecord) error {
-	d := recordDecoder{b: b}
+	return decodeProfileOf(b, p, "")
+}
+
+// decodeProfileOf is decodeProfile for the profile whose id is id (or
+// unknown: ""), whose copy it then keeps rather than copying the record's.
+func decodeProfileOf(b []byte, p *profileRecord, id string) error {
+	d := recordDecoder{b: b, id: id}
 	if d.profile(p) && d.end() {
 		return nil
 	}
@@ -287,11 +410,36 @@ func decodeObject(b []byte, o *objectRecord) error {
 	return json.Unmarshal(b, o)
 }
 
+// decodeObjectHead reads a stored object record of type typ and unique key
+// uk into o, except its text (of which it keeps the length in o.size) and
+// its keys; o.head says so. On a record the fast decoder gives up on, it
+// reads the whole of it as decodeObject does.
+func decodeObjectHead(b []byte, o *objectRecord, typ, uk string) error {
+	d := recordDecoder{b: b, typ: typ, uk: uk, head: true}
+	if d.object(o) && d.end() {
+		o.head = true
+		return nil
+	}
+	*o = objectRecord{}
+	return decodeObject(b, o)
+}
+
 // recordDecoder reads one record; every method returns false on what it
 // does not expect, and the decoding is then abandoned.
 type recordDecoder struct {
 	b []byte
 	i int
+
+	// Strings a record repeats (its id, the type and unique key of its
+	// objects, their references), as last read or known beforehand: a
+	// plain string equal to one is not copied again.
+	id, typ, uk, ref string
+	// head: skip an object's text (keeping its length) and keys.
+	head bool
+	// The field values and supports of a profile, allocated a few at a
+	// time.
+	fields []fieldValue
+	sups   []keySupport
 }
 
 func (d *recordDecoder) end() bool { return d.i == len(d.b) }
@@ -312,35 +460,146 @@ func (d *recordDecoder) word(w string) bool {
 	return false
 }
 
-// str reads a string. Plain valid UTF-8 is copied as it is; a string with
-// escapes goes to encoding/json, which alone says what its escapes and
-// bad bytes become.
-func (d *recordDecoder) str() (string, bool) {
+// quoted reads a string: q is it with its quotes, escaped says whether it
+// holds escapes.
+func (d *recordDecoder) quoted() (q []byte, escaped, ok bool) {
 	if !d.eat('"') {
-		return "", false
+		return nil, false, false
 	}
-	start := d.i
-	escaped := false
+	start := d.i - 1
 	for ; d.i < len(d.b); d.i++ {
 		switch c := d.b[d.i]; {
 		case c == '"':
-			span := d.b[start:d.i]
 			d.i++
-			if escaped {
-				return unescape(d.b[start-1 : d.i])
-			}
-			if !utf8.Valid(span) {
-				return "", false
-			}
-			return string(span), true
+			return d.b[start:d.i], escaped, true
 		case c == '\\':
 			escaped = true
 			d.i++ // the escaped byte cannot end the string
 		case c < 0x20:
-			return "", false
+			return nil, false, false
 		}
 	}
-	return "", false
+	return nil, false, false
+}
+
+// str reads a string. Plain valid UTF-8 is copied as it is; a string with
+// escapes goes to encoding/json, which alone says what its escapes and
+// bad bytes become.
+func (d *recordDecoder) str() (string, bool) {
+	return d.strLike(nil)
+}
+
+// strLike is str returning *last, not a copy, when the string is plain and
+// equal to it; otherwise it sets *last to what it read. last may be nil.
+func (d *recordDecoder) strLike(last *string) (string, bool) {
+	q, escaped, ok := d.quoted()
+	if !ok {
+		return "", false
+	}
+	if escaped {
+		s, ok := unescape(q)
+		if ok && last != nil {
+			*last = s
+		}
+		return s, ok
+	}
+	span := q[1 : len(q)-1]
+	if !utf8.Valid(span) {
+		return "", false
+	}
+	if last != nil && string(span) == *last {
+		return *last, true
+	}
+	s := string(span)
+	if last != nil {
+		*last = s
+	}
+	return s, true
+}
+
+// text is str without the copy of a plain string: the bytes returned are
+// valid only until the next read.
+func (d *recordDecoder) text() ([]byte, bool) {
+	q, escaped, ok := d.quoted()
+	if !ok {
+		return nil, false
+	}
+	if escaped {
+		s, ok := unescape(q)
+		return []byte(s), ok
+	}
+	span := q[1 : len(q)-1]
+	return span, utf8.Valid(span)
+}
+
+// strLen reads a string as str does, but only measures it.
+func (d *recordDecoder) strLen() (int, bool) {
+	q, escaped, ok := d.quoted()
+	if !ok {
+		return 0, false
+	}
+	span := q[1 : len(q)-1]
+	if !escaped {
+		return len(span), utf8.Valid(span)
+	}
+	if !utf8.Valid(span) {
+		s, ok := unescapeJSON(q)
+		return len(s), ok
+	}
+	// As unescape reads it.
+	n := 0
+	for i := 0; i < len(span); i++ {
+		n++
+		if span[i] != '\\' {
+			continue
+		}
+		i++
+		switch span[i] {
+		case '"', '\\', '/', 'n', 'r', 't', 'b', 'f':
+		default:
+			s, ok := unescapeJSON(q)
+			return len(s), ok
+		}
+	}
+	return n, true
+}
+
+// knownStrings are names records hold many copies of: standard field paths,
+// standard key names and support references. A decoded one is shared.
+var knownStrings = func() map[string]string {
+	m := map[string]string{refStandard: refStandard, refManual: refManual}
+	for k := range standardKinds {
+		m[k] = k
+	}
+	for _, f := range stringMembers {
+		m[f] = f
+	}
+	for _, a := range addressMembers {
+		for _, part := range addressParts {
+			m[a+"."+part] = a + "." + part
+		}
+	}
+	return m
+}()
+
+// share returns b as a string: a known one, or *last when equal to it
+// (else it sets *last to the copy it returns).
+func (d *recordDecoder) share(b []byte, last *string) string {
+	if s, ok := knownStrings[string(b)]; ok {
+		return s
+	}
+	if string(b) != *last {
+		*last = string(b)
+	}
+	return *last
+}
+
+// known returns b as a string, shared when it is a known one.
+func known(b []byte) string {
+	if s, ok := knownStrings[string(b)]; ok {
+		return s
+	}
+	return string(b)
 }
 
 // unescape reads a quoted string with escapes. The escapes appendJSONString
@@ -402,13 +661,27 @@ func (d *recordDecoder) int(bits int) (int64, bool) {
 	if d.i < len(d.b) && (d.b[d.i] == '.' || d.b[d.i] == 'e' || d.b[d.i] == 'E') {
 		return 0, false
 	}
-	v, err := strconv.ParseInt(string(d.b[start:d.i]), 10, bits)
-	return v, err == nil
+	if n > 18 { // might not fit
+		v, err := strconv.ParseInt(string(d.b[start:d.i]), 10, bits)
+		return v, err == nil
+	}
+	var v int64
+	for _, c := range d.b[digits:d.i] {
+		v = v*10 + int64(c-'0')
+	}
+	if digits > start {
+		v = -v
+	}
+	if bits < 64 && (v < -1<<(bits-1) || v > 1<<(bits-1)-1) {
+		return 0, false
+	}
+	return v, true
 }
 
-// members reads an object's members, calling member with each name; seen
-// refuses a repeated one (names are indexes into a small list).
-func (d *recordDecoder) members(member func(name string) bool) bool {
+// members reads an object's members, calling member with each name (its
+// bytes are valid only until the next read); seen refuses a repeated one
+// (names are indexes into a small list).
+func (d *recordDecoder) members(member func(name []byte) bool) bool {
 	if !d.eat('{') {
 		return false
 	}
@@ -416,7 +689,7 @@ func (d *recordDecoder) members(member func(name string) bool) bool {
 		return true
 	}
 	for {
-		name, ok := d.str()
+		name, ok := d.text()
 		if !ok || !d.eat(':') || !member(name) {
 			return false
 		}
@@ -440,26 +713,28 @@ func once(seen *uint32, i int) bool {
 
 func (d *recordDecoder) profile(p *profileRecord) bool {
 	var seen uint32
-	return d.members(func(name string) bool {
+	return d.members(func(name []byte) bool {
 		var ok bool
-		switch name {
+		switch string(name) {
 		case "id":
 			if ok = once(&seen, 0); ok {
-				p.ID, ok = d.str()
+				p.ID, ok = d.strLike(&d.id)
 			}
 		case "f":
 			if ok = once(&seen, 1); ok {
 				p.Fields = map[string]*fieldValue{}
-				ok = d.members(func(path string) bool {
+				ok = d.members(func(path []byte) bool {
+					key := known(path)
 					f, ok := d.fieldValue()
-					p.Fields[path] = f
+					p.Fields[key] = f
 					return ok
 				})
 			}
 		case "k":
 			if ok = once(&seen, 2); ok {
 				p.Keys = map[string]map[string][]keySupport{}
-				ok = d.members(func(key string) bool {
+				ok = d.members(func(name []byte) bool {
+					key := known(name)
 					vals, ok := d.supports()
 					p.Keys[key] = vals
 					return ok
@@ -468,7 +743,12 @@ func (d *recordDecoder) profile(p *profileRecord) bool {
 		case "c":
 			if ok = once(&seen, 3); ok {
 				p.Counts = map[string]int{}
-				ok = d.members(func(typ string) bool {
+				ok = d.members(func(name []byte) bool {
+					typ := d.typ
+					if string(name) != typ {
+						typ = string(name)
+						d.typ = typ
+					}
 					n, ok := d.int(strconv.IntSize)
 					p.Counts[typ] = int(n)
 					return ok
@@ -511,11 +791,15 @@ func (d *recordDecoder) fieldValue() (*fieldValue, bool) {
 	if d.word("null") {
 		return nil, true
 	}
-	f := &fieldValue{}
+	if len(d.fields) == cap(d.fields) {
+		d.fields = make([]fieldValue, 0, 8)
+	}
+	d.fields = d.fields[:len(d.fields)+1]
+	f := &d.fields[len(d.fields)-1]
 	var seen uint32
-	return f, d.members(func(name string) bool {
+	return f, d.members(func(name []byte) bool {
 		var ok bool
-		switch name {
+		switch string(name) {
 		case "v":
 			if ok = once(&seen, 0); ok {
 				f.V, ok = d.str()
@@ -533,11 +817,11 @@ func (d *recordDecoder) fieldValue() (*fieldValue, bool) {
 			}
 		case "t":
 			if ok = once(&seen, 2); ok {
-				f.Type, ok = d.str()
+				f.Type, ok = d.strLike(&d.typ)
 			}
 		case "o":
 			if ok = once(&seen, 3); ok {
-				f.Object, ok = d.str()
+				f.Object, ok = d.strLike(&d.uk)
 			}
 		case "p":
 			var n int64
@@ -560,7 +844,11 @@ func (d *recordDecoder) supports() (map[string][]keySupport, bool) {
 		return nil, true
 	}
 	vals := map[string][]keySupport{}
-	return vals, d.members(func(v string) bool {
+	return vals, d.members(func(name []byte) bool {
+		v := d.id // the _profileId value
+		if string(name) != v {
+			v = string(name)
+		}
 		if d.word("null") {
 			vals[v] = nil
 			return true
@@ -568,17 +856,25 @@ func (d *recordDecoder) supports() (map[string][]keySupport, bool) {
 		if !d.eat('[') {
 			return false
 		}
-		sup := []keySupport{}
+		// The value's supports go at the end of d.sups; its slice is
+		// capped there, so appending to it never overwrites another's.
+		if len(d.sups) == cap(d.sups) {
+			d.sups = make([]keySupport, 0, 8)
+		}
+		start := len(d.sups)
 		if !d.eat(']') {
 			for {
 				var s keySupport
 				var seen uint32
-				ok := d.members(func(name string) bool {
+				ok := d.members(func(name []byte) bool {
 					var ok bool
-					switch name {
+					switch string(name) {
 					case "r":
 						if ok = once(&seen, 0); ok {
-							s.Ref, ok = d.str()
+							var ref []byte
+							if ref, ok = d.text(); ok {
+								s.Ref = d.share(ref, &d.ref)
+							}
 						}
 					case "e":
 						if ok = once(&seen, 1); ok {
@@ -590,7 +886,13 @@ func (d *recordDecoder) supports() (map[string][]keySupport, bool) {
 				if !ok {
 					return false
 				}
-				sup = append(sup, s)
+				if len(d.sups) == cap(d.sups) {
+					// Move this value's supports to a larger slab.
+					grown := make([]keySupport, 0, max(8, 2*(len(d.sups)-start)))
+					d.sups = append(grown, d.sups[start:]...)
+					start = 0
+				}
+				d.sups = append(d.sups, s)
 				if d.eat(']') {
 					break
 				}
@@ -599,23 +901,23 @@ func (d *recordDecoder) supports() (map[string][]keySupport, bool) {
 				}
 			}
 		}
-		vals[v] = sup
+		vals[v] = d.sups[start:len(d.sups):len(d.sups)]
 		return true
 	})
 }
 
 func (d *recordDecoder) object(o *objectRecord) bool {
 	var seen uint32
-	return d.members(func(name string) bool {
+	return d.members(func(name []byte) bool {
 		var ok bool
-		switch name {
+		switch string(name) {
 		case "t":
 			if ok = once(&seen, 0); ok {
-				o.Type, ok = d.str()
+				o.Type, ok = d.strLike(&d.typ)
 			}
 		case "u":
 			if ok = once(&seen, 1); ok {
-				o.UniqueKey, ok = d.str()
+				o.UniqueKey, ok = d.strLike(&d.uk)
 			}
 		case "p":
 			if ok = once(&seen, 2); ok {
@@ -623,12 +925,24 @@ func (d *recordDecoder) object(o *objectRecord) bool {
 			}
 		case "o":
 			if ok = once(&seen, 3); ok {
-				o.Object, ok = d.str()
+				if d.head {
+					var n int
+					n, ok = d.strLen()
+					o.size = int64(n)
+				} else {
+					o.Object, ok = d.str()
+				}
 			}
 		case "k":
 			if ok = once(&seen, 4); ok {
-				o.Keys = map[string][]string{}
-				ok = d.members(func(key string) bool {
+				if !d.head {
+					o.Keys = map[string][]string{}
+				}
+				ok = d.members(func(name []byte) bool {
+					if d.head {
+						return d.skipStrings()
+					}
+					key := known(name)
 					vals, ok := d.strings()
 					o.Keys[key] = vals
 					return ok
@@ -678,6 +992,30 @@ func (d *recordDecoder) strings() ([]string, bool) {
 		}
 		if !d.eat(',') {
 			return nil, false
+		}
+	}
+}
+
+// skipStrings reads what strings reads, and keeps nothing.
+func (d *recordDecoder) skipStrings() bool {
+	if d.word("null") {
+		return true
+	}
+	if !d.eat('[') {
+		return false
+	}
+	if d.eat(']') {
+		return true
+	}
+	for {
+		if _, ok := d.strLen(); !ok {
+			return false
+		}
+		if d.eat(']') {
+			return true
+		}
+		if !d.eat(',') {
+			return false
 		}
 	}
 }

@@ -140,6 +140,25 @@ func checkDecode(t *testing.T, b []byte) {
 			t.Fatalf("object %q:\n got %#v\nwant %#v", b, *o, want)
 		}
 	}
+	// Knowing the strings a record repeats beforehand changes nothing.
+	hp := &profileRecord{}
+	d := recordDecoder{b: b, id: "id", typ: "t", uk: "o"}
+	if ok := d.profile(hp) && d.end(); ok != pok || ok && !reflect.DeepEqual(hp, p) {
+		t.Fatalf("profile %q with hints: %v %#v; without: %v %#v", b, ok, hp, pok, p)
+	}
+	// The head decoder takes what the object decoder takes, and reads the
+	// same but the text (only its length) and the keys.
+	ho := &objectRecord{}
+	d = recordDecoder{b: b, typ: "t", uk: "u", head: true}
+	if ok := d.object(ho) && d.end(); ok != ook {
+		t.Fatalf("head decoder took %q: %v; object decoder: %v", b, ok, ook)
+	} else if ok {
+		want := *o
+		want.Object, want.Keys, want.size = "", nil, int64(len(o.Object))
+		if !reflect.DeepEqual(*ho, want) {
+			t.Fatalf("head of %q:\n got %#v\nwant %#v", b, *ho, want)
+		}
+	}
 }
 
 func TestDecodeRecords(t *testing.T) {
@@ -171,6 +190,11 @@ func TestDecodeRecords(t *testing.T) {
 		{"ints", `{"n":-0,"b":9223372036854775807}`, true, false},
 		{"int overflow", `{"b":9223372036854775808}`, false, false},
 		{"priority overflow", `{"f":{"a":{"v":"","p":2147483648}}}`, false, false},
+		{"priority bounds", `{"f":{"a":{"v":"","p":-2147483648},"b":{"v":"","p":2147483647}}}`, true, false},
+		{"priority underflow", `{"f":{"a":{"v":"","p":-2147483649}}}`, false, false},
+		{"int bounds", `{"b":-9223372036854775808,"s":999999999999999999,"ca":-1000000000000000000}`, true, false},
+		{"int underflow", `{"b":-9223372036854775809}`, false, false},
+		{"minus", `{"b":-}`, false, false},
 		{"leading zero", `{"s":01}`, false, false},
 		{"float", `{"s":1.0}`, false, false},
 		{"exponent", `{"s":1e3}`, false, false},
@@ -211,6 +235,18 @@ func TestDecodeRecords(t *testing.T) {
 			var o, wantO objectRecord
 			if err, werr := decodeObject([]byte(tc.in), &o), json.Unmarshal([]byte(tc.in), &wantO); (err == nil) != (werr == nil) || err == nil && !reflect.DeepEqual(o, wantO) {
 				t.Errorf("decodeObject(%q) = %#v, %v; want %#v, %v", tc.in, o, err, wantO, werr)
+			}
+			var h objectRecord
+			if err, werr := decodeObjectHead([]byte(tc.in), &h, "Customer", "uk"), json.Unmarshal([]byte(tc.in), &wantO); (err == nil) != (werr == nil) {
+				t.Errorf("decodeObjectHead(%q) = %v, want %v", tc.in, err, werr)
+			} else if err == nil {
+				size := h.textSize()
+				if h.head {
+					h.Object, h.Keys, h.head, h.size = wantO.Object, wantO.Keys, false, 0
+				}
+				if !reflect.DeepEqual(h, wantO) || size != int64(len(wantO.Object)) {
+					t.Errorf("decodeObjectHead(%q) = %#v, want %#v", tc.in, h, wantO)
+				}
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"math"
@@ -107,26 +108,41 @@ type profileRecord struct {
 
 // profileState is the part of a profile that secondary indexes mirror.
 type profileState struct {
-	pairs    map[keyPair]bool
-	types    map[string]bool
+	pairs    []keyPair // sorted (comparePairs)
+	types    []string  // sorted
 	expires  int64
 	metering int64
+
+	// Room for the usual profile's pairs and types, in the same allocation.
+	pairsBuf [8]keyPair
+	typesBuf [2]string
 }
 
 type keyPair struct{ key, value string }
 
+func comparePairs(a, b keyPair) int {
+	if c := strings.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.value, b.value)
+}
+
 func (p *profileRecord) state() *profileState {
-	st := &profileState{pairs: map[keyPair]bool{}, types: map[string]bool{}, expires: p.Expires, metering: meteringCount(p.Objects)}
+	st := &profileState{expires: p.Expires, metering: meteringCount(p.Objects)}
+	st.pairs = st.pairsBuf[:0]
 	for k, vals := range p.Keys {
 		for v := range vals {
-			st.pairs[keyPair{k, v}] = true
+			st.pairs = append(st.pairs, keyPair{k, v})
 		}
 	}
+	slices.SortFunc(st.pairs, comparePairs)
+	st.types = st.typesBuf[:0]
 	for _, f := range p.Fields {
-		if f.Type != "" {
-			st.types[f.Type] = true
+		if f.Type != "" && !slices.Contains(st.types, f.Type) {
+			st.types = append(st.types, f.Type)
 		}
 	}
+	slices.Sort(st.types)
 	return st
 }
 
@@ -140,7 +156,9 @@ func newProfileID() string {
 	if err != nil {
 		id = uuid.New()
 	}
-	return strings.ReplaceAll(id.String(), "-", "")
+	var b [profileIDLen]byte
+	hex.Encode(b[:], id[:])
+	return string(b[:])
 }
 
 func (p *profileRecord) expired(now int64) bool { return p.Expires != 0 && p.Expires <= now }
@@ -174,14 +192,15 @@ func (p *profileRecord) addSupport(key, value string, s keySupport) {
 }
 
 // dropSupports removes every support keep rejects, and the key values left
-// with none.
+// with none. It edits the supports in place: no two key values of a
+// profile share their supports' array.
 func (p *profileRecord) dropSupports(drop func(key, value string, s keySupport) bool) {
 	for key, vals := range p.Keys {
 		for v, sup := range vals {
 			if !slices.ContainsFunc(sup, func(s keySupport) bool { return drop(key, v, s) }) {
-				continue // the common case on every commit: nothing to copy
+				continue // the common case on every commit: nothing to change
 			}
-			kept := slices.DeleteFunc(slices.Clone(sup), func(s keySupport) bool { return drop(key, v, s) })
+			kept := slices.DeleteFunc(sup, func(s keySupport) bool { return drop(key, v, s) })
 			if len(kept) == 0 {
 				delete(vals, v)
 			} else {
@@ -194,30 +213,165 @@ func (p *profileRecord) dropSupports(drop func(key, value string, s keySupport) 
 	}
 }
 
-// refreshStandardKeys re-derives the standard keys from the standard fields.
+// Fields the standard keys derive from.
+var (
+	phoneFields = [...]string{"PhoneNumber", "MobilePhoneNumber", "HomePhoneNumber", "BusinessPhoneNumber"}
+	emailFields = [...]string{"EmailAddress", "PersonalEmailAddress", "BusinessEmailAddress"}
+	nameFields  = [...]string{"FirstName", "MiddleName", "LastName"}
+)
+
+// refreshStandardKeys re-derives the standard keys from the standard
+// fields. The result is that of dropping every standard support and adding
+// one back to each value the fields give (so that each such value has one,
+// after its other supports); done in place, it changes nothing when the
+// fields did not change.
 func (p *profileRecord) refreshStandardKeys() {
-	p.dropSupports(func(_, _ string, s keySupport) bool { return s.Ref == refStandard })
-	std := keySupport{Ref: refStandard}
+	// The values the fields give: normalised into buf, or the fields' own.
+	var (
+		room [256]byte
+		want [10]stdKeyValue
+		n    int
+	)
+	buf := room[:0]
 	add := func(key, raw string) {
-		if v := normalize(standardKinds[key], raw); v != "" {
-			p.addSupport(key, v, std)
+		start := len(buf)
+		buf = appendNormal(buf, standardKinds[key], raw)
+		if kv, ok := newStdKeyValue(key, raw, buf, start); ok {
+			want[n], n = kv, n+1
+			if !kv.inBuf {
+				buf = buf[:start]
+			}
 		}
 	}
 	add(keyProfileID, p.ID)
 	add(keyAccount, p.value("AccountNumber"))
-	for _, f := range []string{"PhoneNumber", "MobilePhoneNumber", "HomePhoneNumber", "BusinessPhoneNumber"} {
+	for _, f := range phoneFields {
 		add(keyPhone, p.value(f))
 	}
-	for _, f := range []string{"EmailAddress", "PersonalEmailAddress", "BusinessEmailAddress"} {
+	for _, f := range emailFields {
 		add(keyEmail, p.value(f))
 	}
-	var name []string
-	for _, f := range []string{"FirstName", "MiddleName", "LastName"} {
-		if v := p.value(f); v != "" {
-			name = append(name, v)
+	first, middle, last := p.value(nameFields[0]), p.value(nameFields[1]), p.value(nameFields[2])
+	if isASCII(first) && isASCII(middle) && isASCII(last) {
+		// Their words, lower-cased, one space apart: their join as a name.
+		start := len(buf)
+		for _, v := range [...]string{first, middle, last} {
+			buf = appendNameWords(buf, v, start)
+		}
+		if kv, ok := newStdKeyValue(keyFullName, "", buf, start); ok {
+			want[n], n = kv, n+1
+		}
+	} else {
+		var name []string
+		for _, v := range [...]string{first, middle, last} {
+			if v != "" {
+				name = append(name, v)
+			}
+		}
+		add(keyFullName, strings.Join(name, " "))
+	}
+	wanted := func(key, value string) bool {
+		for i := range n {
+			if want[i].key == key && want[i].is(buf, value) {
+				return true
+			}
+		}
+		return false
+	}
+
+	std := keySupport{Ref: refStandard}
+	for key, vals := range p.Keys {
+		for v, sup := range vals {
+			stds := 0
+			for _, s := range sup {
+				if s.Ref == refStandard {
+					stds++
+				}
+			}
+			switch {
+			case wanted(key, v):
+				if stds == 1 && sup[len(sup)-1] == std {
+					continue
+				}
+				if stds > 0 {
+					sup = slices.DeleteFunc(sup, isStandard)
+				}
+				vals[v] = append(sup, std)
+			case stds > 0:
+				if sup = slices.DeleteFunc(sup, isStandard); len(sup) == 0 {
+					delete(vals, v)
+				} else {
+					vals[v] = sup
+				}
+			}
+		}
+		if len(vals) == 0 {
+			delete(p.Keys, key)
 		}
 	}
-	add(keyFullName, strings.Join(name, " "))
+	// The values the profile did not have, their supports in one
+	// allocation.
+	var added []keySupport
+	for i := range n {
+		kv := &want[i]
+		vals := p.Keys[kv.key]
+		var had bool
+		if kv.inBuf {
+			_, had = vals[string(buf[kv.start:kv.end])]
+		} else {
+			_, had = vals[kv.own]
+		}
+		if had {
+			continue
+		}
+		if len(added) == 0 {
+			added = make([]keySupport, n-i)
+		}
+		added[0] = std
+		if vals == nil {
+			if p.Keys == nil {
+				p.Keys = map[string]map[string][]keySupport{}
+			}
+			vals = map[string][]keySupport{}
+			p.Keys[kv.key] = vals
+		}
+		value := kv.own
+		if kv.inBuf {
+			value = string(buf[kv.start:kv.end])
+		}
+		vals[value], added = added[:1:1], added[1:]
+	}
+}
+
+func isStandard(s keySupport) bool { return s.Ref == refStandard }
+
+// stdKeyValue is a standard key value a profile's fields give: the field's
+// own value (own), or one normalised from it, in a buffer.
+type stdKeyValue struct {
+	key        string
+	own        string
+	inBuf      bool
+	start, end int
+}
+
+// newStdKeyValue is the value normalised into buf[start:], if any; raw is
+// the field's value.
+func newStdKeyValue(key, raw string, buf []byte, start int) (stdKeyValue, bool) {
+	switch {
+	case len(buf) == start:
+		return stdKeyValue{}, false
+	case string(buf[start:]) == raw:
+		return stdKeyValue{key: key, own: raw}, true
+	}
+	return stdKeyValue{key: key, inBuf: true, start: start, end: len(buf)}, true
+}
+
+// is reports whether the value is v.
+func (kv *stdKeyValue) is(buf []byte, v string) bool {
+	if kv.inBuf {
+		return string(buf[kv.start:kv.end]) == v
+	}
+	return kv.own == v
 }
 
 func (p *profileRecord) value(path string) string {
@@ -251,6 +405,13 @@ type objectRecord struct {
 	// objectJSON is Object encoded as a JSON string, when it was encoded
 	// ahead of the write transaction (see appendJSON).
 	objectJSON []byte
+	// keyList, when Keys is nil, gives the keys of a new version as its
+	// evaluation found them (see appendJSON).
+	keyList []keyValue
+	// head marks a record read without Object and Keys (objectHead); size
+	// is then the length of Object.
+	head bool
+	size int64
 }
 
 type objectState struct {
@@ -261,7 +422,15 @@ type objectState struct {
 }
 
 func (o *objectRecord) state() *objectState {
-	return &objectState{profileID: o.ProfileID, seq: o.Seq, expires: o.Expires, size: int64(len(o.Object))}
+	return &objectState{profileID: o.ProfileID, seq: o.Seq, expires: o.Expires, size: o.textSize()}
+}
+
+// textSize is the length of the object's text.
+func (o *objectRecord) textSize() int64 {
+	if o.head {
+		return o.size
+	}
+	return int64(len(o.Object))
 }
 
 func (o *objectRecord) ref() string { return objectRef(o.Type, o.UniqueKey) }

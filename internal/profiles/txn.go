@@ -27,9 +27,25 @@ type wtx struct {
 	nowNs int64
 
 	profiles map[string]*profileRecord // loaded or created, by id
-	types    map[string]*objectType    // by name; nil entry: no such type
-	kinds    map[string]string         // custom key kinds read so far
-	stats    domainStats               // changes to apply on commit
+	// The types read so far, by name (nil: no such type): the first in
+	// type1, any other in types (made on first use).
+	type1Name string
+	type1     *objectType
+	type1Set  bool
+	types     map[string]*objectType
+	kinds     map[string]string // custom key kinds read so far (made on first use)
+	stats     domainStats       // changes to apply on commit
+
+	// key is where the key of each Get, Put and Delete is built (the store
+	// copies what it keeps of a key); bounds holds a scan's bounds, which
+	// must not change while it runs, and so is never used for anything else.
+	key, bounds []byte
+	keyBuf      [160]byte
+	boundsBuf   [160]byte
+	// ids are the owners of a key value soleOwner found, due the expiry
+	// entries purgeDue found.
+	ids, due []string
+	idsBuf   [2]string
 }
 
 // purgeBatch bounds how much expired data one write transaction removes
@@ -39,40 +55,41 @@ const purgeBatch = 100
 // begin loads the domain (answering 404 for an unknown one) and removes
 // expired data that is due.
 func (s *Service) begin(tx store.RwTx, domain string) (*wtx, error) {
-	dom, err := s.domain(tx, domain)
+	w := &wtx{s: s, tx: tx}
+	w.key, w.bounds, w.ids = w.keyBuf[:0], w.boundsBuf[:0], w.idsBuf[:0]
+	w.key = append(append(w.key, domainsPrefix...), domain...)
+	dom, err := s.domainAt(tx, w.key, domain)
 	if err != nil {
 		return nil, err
 	}
 	now := s.clock.Now()
-	w := &wtx{
-		s: s, tx: tx, dom: dom, now: now, nowNs: now.UnixNano(),
-		profiles: map[string]*profileRecord{}, types: map[string]*objectType{}, kinds: map[string]string{},
-	}
+	w.dom, w.now, w.nowNs = dom, now, now.UnixNano()
+	w.profiles = map[string]*profileRecord{}
 	if _, err := w.purgeDue(purgeBatch); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// domain reads a domain record (answering 404 for an unknown one). The
-// record is shared and must not be modified.
-func (s *Service) domain(tx store.Tx, domain string) (*domainRecord, error) {
-	key := domainKey(domain)
-	raw, err := getRaw(tx, key)
+// domainAt reads a domain record (answering 404 for an unknown one), given
+// its key, which it does not keep. The record is shared and must not be
+// modified.
+func (s *Service) domainAt(tx store.Tx, key []byte, domain string) (*domainRecord, error) {
+	raw, err := getRawKey(tx, key)
 	if err != nil {
 		return nil, err
 	}
 	if raw == nil {
 		return nil, notFound("Domain %s does not exist", domain)
 	}
-	if d, ok := s.domains.get(key, raw); ok {
+	if d, ok := s.domains.lookup(key, raw); ok {
 		return d, nil
 	}
 	d := new(domainRecord)
 	if err := json.Unmarshal(raw, d); err != nil {
 		return nil, fmt.Errorf("store: corrupt record %s: %w", key, err)
 	}
-	s.domains.put(key, raw, d)
+	s.domains.put(string(key), raw, d)
 	return d, nil
 }
 
@@ -98,7 +115,8 @@ func (w *wtx) profile(id string) (*profileRecord, bool, error) {
 	if p, ok := w.profiles[id]; ok {
 		return p, !p.deleted, nil
 	}
-	b, err := w.tx.Get([]byte(profileKey(w.dom.Name, id)))
+	w.key = appendProfileKey(w.key[:0], w.dom.Name, id)
+	b, err := w.tx.Get(w.key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, false, nil
 	}
@@ -106,7 +124,7 @@ func (w *wtx) profile(id string) (*profileRecord, bool, error) {
 		return nil, false, err
 	}
 	p := &profileRecord{}
-	if err := decodeProfile(b, p); err != nil {
+	if err := decodeProfileOf(b, p, id); err != nil {
 		return nil, false, fmt.Errorf("profiles: corrupt profile %s: %w", id, err)
 	}
 	if p.Fields == nil {
@@ -140,57 +158,105 @@ func (w *wtx) newProfile() *profileRecord {
 	return p
 }
 
+// put and del write and delete the key built in w.key.
+func (w *wtx) put(value []byte) error { return w.tx.Put(w.key, value) }
+func (w *wtx) del() error             { return w.tx.Delete(w.key) }
+
+// index adds (or, with remove, removes) the entry saying that profile id
+// owns a key value.
+func (w *wtx) index(kp keyPair, id string, remove bool) error {
+	w.key = append(appendIndexPrefix(w.key[:0], w.dom.Name, kp.key, kp.value), id...)
+	if remove {
+		return w.del()
+	}
+	return w.put(nil)
+}
+
+// typeFields adds (or removes) the marker saying that profile id holds
+// standard fields from type typ.
+func (w *wtx) typeFields(typ, id string, remove bool) error {
+	w.key = appendTypeFieldsKey(w.key[:0], w.dom.Name, typ, id)
+	if remove {
+		return w.del()
+	}
+	return w.put(nil)
+}
+
+// noProfileState is what the indexes hold for a new profile.
+var noProfileState profileState
+
 // saveProfile writes a profile (b is its JSON) and brings its indexes in
 // line with it.
 func (w *wtx) saveProfile(p *profileRecord, b []byte) error {
 	dom := w.dom.Name
-	now := p.state()
-	old := p.stored
+	now, old := p.state(), p.stored
 	if old == nil {
-		old = &profileState{pairs: map[keyPair]bool{}, types: map[string]bool{}}
+		old = &noProfileState
 		w.stats.Profiles++
 	}
-	for kp := range now.pairs {
-		if !old.pairs[kp] {
-			if err := indexAdd(w.tx, dom, kp.key, kp.value, p.ID); err != nil {
-				return err
-			}
+	// Both states are sorted: one walk finds what came and what went.
+	for i, j := 0, 0; i < len(now.pairs) || j < len(old.pairs); {
+		c := -1
+		switch {
+		case i == len(now.pairs):
+			c = 1
+		case j < len(old.pairs):
+			c = comparePairs(now.pairs[i], old.pairs[j])
+		}
+		var err error
+		switch {
+		case c < 0:
+			err = w.index(now.pairs[i], p.ID, false)
+			i++
+		case c > 0:
+			err = w.index(old.pairs[j], p.ID, true)
+			j++
+		default:
+			i, j = i+1, j+1
+		}
+		if err != nil {
+			return err
 		}
 	}
-	for kp := range old.pairs {
-		if !now.pairs[kp] {
-			if err := indexRemove(w.tx, dom, kp.key, kp.value, p.ID); err != nil {
-				return err
-			}
+	for i, j := 0, 0; i < len(now.types) || j < len(old.types); {
+		c := -1
+		switch {
+		case i == len(now.types):
+			c = 1
+		case j < len(old.types):
+			c = strings.Compare(now.types[i], old.types[j])
 		}
-	}
-	for t := range now.types {
-		if !old.types[t] {
-			if err := w.tx.Put([]byte(typeFieldsKey(dom, t, p.ID)), nil); err != nil {
-				return err
-			}
+		var err error
+		switch {
+		case c < 0:
+			err = w.typeFields(now.types[i], p.ID, false)
+			i++
+		case c > 0:
+			err = w.typeFields(old.types[j], p.ID, true)
+			j++
+		default:
+			i, j = i+1, j+1
 		}
-	}
-	for t := range old.types {
-		if !now.types[t] {
-			if err := w.tx.Delete([]byte(typeFieldsKey(dom, t, p.ID))); err != nil {
-				return err
-			}
+		if err != nil {
+			return err
 		}
 	}
 	if now.expires != old.expires {
 		if old.expires != 0 {
-			if err := w.tx.Delete([]byte(expiryKey(dom, old.expires, "p/"+p.ID))); err != nil {
+			w.key = appendExpiryKey(w.key[:0], dom, old.expires, 'p', p.ID, "")
+			if err := w.del(); err != nil {
 				return err
 			}
 		}
-		if err := w.tx.Put([]byte(expiryKey(dom, now.expires, "p/"+p.ID)), nil); err != nil {
+		w.key = appendExpiryKey(w.key[:0], dom, now.expires, 'p', p.ID, "")
+		if err := w.put(nil); err != nil {
 			return err
 		}
 	}
 	w.stats.Metering += now.metering - old.metering
 	p.stored, p.raw = now, b
-	return w.tx.Put([]byte(profileKey(dom, p.ID)), b)
+	w.key = appendProfileKey(w.key[:0], dom, p.ID)
+	return w.put(b)
 }
 
 // deleteProfile removes a profile, its objects and its index entries.
@@ -227,32 +293,55 @@ func (w *wtx) dropProfileRecord(p *profileRecord) error {
 		return nil
 	}
 	dom := w.dom.Name
-	for kp := range old.pairs {
-		if err := indexRemove(w.tx, dom, kp.key, kp.value, p.ID); err != nil {
+	for _, kp := range old.pairs {
+		if err := w.index(kp, p.ID, true); err != nil {
 			return err
 		}
 	}
-	for t := range old.types {
-		if err := w.tx.Delete([]byte(typeFieldsKey(dom, t, p.ID))); err != nil {
+	for _, t := range old.types {
+		if err := w.typeFields(t, p.ID, true); err != nil {
 			return err
 		}
 	}
 	if old.expires != 0 {
-		if err := w.tx.Delete([]byte(expiryKey(dom, old.expires, "p/"+p.ID))); err != nil {
+		w.key = appendExpiryKey(w.key[:0], dom, old.expires, 'p', p.ID, "")
+		if err := w.del(); err != nil {
 			return err
 		}
 	}
 	w.stats.Profiles--
 	w.stats.Metering -= old.metering
 	p.stored = nil
-	return w.tx.Delete([]byte(profileKey(dom, p.ID)))
+	w.key = appendProfileKey(w.key[:0], dom, p.ID)
+	return w.del()
 }
 
 // object loads a stored object; ok is false when absent.
 func (w *wtx) object(typ, uk string) (*objectRecord, bool, error) {
-	o, ok, err := getObject(w.tx, objectKey(w.dom.Name, typ, uk))
-	if err != nil || !ok {
+	return w.loadObject(typ, uk, false)
+}
+
+// objectHead is object without the object's text and keys (only the
+// text's length): what replacing an object needs of the old version. The
+// record it returns must not be saved.
+func (w *wtx) objectHead(typ, uk string) (*objectRecord, bool, error) {
+	return w.loadObject(typ, uk, true)
+}
+
+func (w *wtx) loadObject(typ, uk string, head bool) (*objectRecord, bool, error) {
+	w.key = appendObjectKey(w.key[:0], w.dom.Name, typ, uk)
+	raw, err := getRawKey(w.tx, w.key)
+	if err != nil || raw == nil {
 		return nil, false, err
+	}
+	o := new(objectRecord)
+	if head {
+		err = decodeObjectHead(raw, o, typ, uk)
+	} else {
+		err = decodeObject(raw, o)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: corrupt record %s: %w", w.key, err)
 	}
 	o.stored = o.state()
 	return o, true, nil
@@ -260,6 +349,9 @@ func (w *wtx) object(typ, uk string) (*objectRecord, bool, error) {
 
 // saveObject writes an object and its profile and expiry index entries.
 func (w *wtx) saveObject(o *objectRecord) error {
+	if o.head {
+		return fmt.Errorf("profiles: object %s was read without its text and cannot be saved", o.ref())
+	}
 	dom := w.dom.Name
 	now, old := o.state(), o.stored
 	if old == nil {
@@ -269,64 +361,79 @@ func (w *wtx) saveObject(o *objectRecord) error {
 	w.stats.Bytes += now.size - old.size
 	if old.profileID != now.profileID || old.seq != now.seq {
 		if old.profileID != "" {
-			if err := w.tx.Delete([]byte(profileObjectKey(dom, old.profileID, o.Type, old.seq))); err != nil {
+			w.key = appendProfileObjectKey(w.key[:0], dom, old.profileID, o.Type, old.seq)
+			if err := w.del(); err != nil {
 				return err
 			}
 		}
-		if err := w.tx.Put([]byte(profileObjectKey(dom, now.profileID, o.Type, now.seq)), []byte(o.UniqueKey)); err != nil {
+		// The value (the unique key) follows the key in the same buffer.
+		w.key = appendProfileObjectKey(w.key[:0], dom, now.profileID, o.Type, now.seq)
+		n := len(w.key)
+		w.key = append(w.key, o.UniqueKey...)
+		if err := w.tx.Put(w.key[:n], w.key[n:]); err != nil {
 			return err
 		}
 	}
 	if old.expires != now.expires {
 		if old.expires != 0 {
-			if err := w.tx.Delete([]byte(expiryKey(dom, old.expires, "o/"+o.ref()))); err != nil {
+			w.key = appendExpiryKey(w.key[:0], dom, old.expires, 'o', o.Type, o.UniqueKey)
+			if err := w.del(); err != nil {
 				return err
 			}
 		}
-		if err := w.tx.Put([]byte(expiryKey(dom, now.expires, "o/"+o.ref())), nil); err != nil {
+		w.key = appendExpiryKey(w.key[:0], dom, now.expires, 'o', o.Type, o.UniqueKey)
+		if err := w.put(nil); err != nil {
 			return err
 		}
 	}
 	o.stored = now
-	return w.tx.Put([]byte(objectKey(dom, o.Type, o.UniqueKey)), o.appendJSON(make([]byte, 0, len(o.objectJSON)+len(o.Object)+256)))
+	w.key = appendObjectKey(w.key[:0], dom, o.Type, o.UniqueKey)
+	return w.put(o.appendJSON(make([]byte, 0, o.jsonSize())))
 }
 
 // deleteObject removes an object record and its index entries; the
 // profile's supports and counts are the caller's (see detachObject).
 func (w *wtx) deleteObject(o *objectRecord) error {
 	dom := w.dom.Name
-	key := objectKey(dom, o.Type, o.UniqueKey)
 	// Deleting a profile deletes its objects, possibly under another copy
 	// of the record; the store says whether this one is still there.
-	if ok, err := store.Exists(w.tx, key); err != nil || !ok {
+	w.key = appendObjectKey(w.key[:0], dom, o.Type, o.UniqueKey)
+	if raw, err := getRawKey(w.tx, w.key); err != nil || raw == nil {
 		return err
 	}
 	if old := o.stored; old != nil {
-		if err := w.tx.Delete([]byte(profileObjectKey(dom, old.profileID, o.Type, old.seq))); err != nil {
+		w.key = appendProfileObjectKey(w.key[:0], dom, old.profileID, o.Type, old.seq)
+		if err := w.del(); err != nil {
 			return err
 		}
-		if err := w.tx.Delete([]byte(expiryKey(dom, old.expires, "o/"+o.ref()))); err != nil {
+		w.key = appendExpiryKey(w.key[:0], dom, old.expires, 'o', o.Type, o.UniqueKey)
+		if err := w.del(); err != nil {
 			return err
 		}
 		w.stats.Objects--
 		w.stats.Bytes -= old.size
 		o.stored = nil
 	}
-	return w.tx.Delete([]byte(key))
+	w.key = appendObjectKey(w.key[:0], dom, o.Type, o.UniqueKey)
+	return w.del()
 }
 
 // detachObject takes an object off its profile: its key supports and its
 // place in the profile's counts. Field values it supplied stay, as AWS
 // keeps profile data when an object goes; DeleteProfileObjectType scrubs.
 func detachObject(p *profileRecord, o *objectRecord) {
-	ref := o.ref()
+	detachRef(p, o, o.ref())
+}
+
+// detachRef is detachObject given the object's reference.
+func detachRef(p *profileRecord, o *objectRecord, ref string) {
 	p.dropSupports(func(_, _ string, s keySupport) bool { return s.Ref == ref })
 	p.Counts[o.Type]--
 	if p.Counts[o.Type] <= 0 {
 		delete(p.Counts, o.Type)
 	}
 	p.Objects--
-	p.Bytes -= int64(len(o.Object))
+	p.Bytes -= o.textSize()
 }
 
 // attachObject gives an object its place on a profile.
@@ -336,7 +443,7 @@ func attachObject(p *profileRecord, o *objectRecord) {
 	}
 	p.Counts[o.Type]++
 	p.Objects++
-	p.Bytes += int64(len(o.Object))
+	p.Bytes += o.textSize()
 	p.Seq++
 	o.ProfileID, o.Seq = p.ID, p.Seq
 }
@@ -356,17 +463,25 @@ func (w *wtx) removeObject(o *objectRecord) error {
 // purgeDue removes up to limit expired objects and profiles; done is true
 // when nothing more is due.
 func (w *wtx) purgeDue(limit int) (done bool, err error) {
-	prefix := expiryPrefix(w.dom.Name)
-	end := prefix + expiryStamp(w.nowNs+1)
-	var due []string
-	for k := range w.tx.Scan([]byte(prefix), []byte(end)) {
-		if len(due) == limit {
-			break
+	// The bounds: the queue's prefix, and the prefix with the first stamp
+	// not yet due.
+	w.bounds = appendExpiryPrefix(w.bounds[:0], w.dom.Name)
+	n := len(w.bounds)
+	w.bounds = appendStamp(w.bounds, w.nowNs+1)
+	// (A loop over the scan would put its state on the heap; this is one
+	// closure.)
+	w.due = w.due[:0]
+	w.tx.Scan(w.bounds[:n:n], w.bounds)(func(k, _ []byte) bool {
+		if len(w.due) == limit {
+			return false
 		}
-		due = append(due, string(k))
-	}
+		w.due = append(w.due, string(k))
+		return true
+	})
+	due := w.due
+	w.due = nil // due is the loop's below
 	for _, k := range due {
-		_, ref, _ := strings.Cut(strings.TrimPrefix(k, prefix), "/")
+		_, ref, _ := strings.Cut(k[n:], "/")
 		switch kind, rest, _ := strings.Cut(ref, "/"); kind {
 		case "p":
 			// profile() deletes an expired profile as it loads it.

@@ -32,6 +32,18 @@ func (c *recordCache[V]) get(key string, raw []byte) (V, bool) {
 	c.mu.RLock()
 	e, ok := c.m[key]
 	c.mu.RUnlock()
+	return e.match(ok, raw)
+}
+
+// lookup is get with the key in bytes.
+func (c *recordCache[V]) lookup(key, raw []byte) (V, bool) {
+	c.mu.RLock()
+	e, ok := c.m[string(key)]
+	c.mu.RUnlock()
+	return e.match(ok, raw)
+}
+
+func (e *cached[V]) match(ok bool, raw []byte) (V, bool) {
 	if ok && (e.raw == nil) == (raw == nil) && bytes.Equal(e.raw, raw) {
 		return e.v, true
 	}
@@ -65,7 +77,12 @@ func (c *recordCache[V]) drop(prefix string) {
 
 // getRaw reads a record's bytes; nil when absent.
 func getRaw(tx store.Tx, key string) ([]byte, error) {
-	b, err := tx.Get([]byte(key))
+	return getRawKey(tx, []byte(key))
+}
+
+// getRawKey is getRaw with the key in bytes.
+func getRawKey(tx store.Tx, key []byte) ([]byte, error) {
+	b, err := tx.Get(key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -78,18 +95,19 @@ func getRaw(tx store.Tx, key string) ([]byte, error) {
 	return b, nil
 }
 
-// compiledType returns the ingestion-ready type name of domain dom: the
-// domain's own definition, else a template of that name used implicitly,
-// else nil. The result is shared and must not be modified.
-func (s *Service) compiledType(tx store.Tx, dom, name string) (*objectType, error) {
-	key := typeKey(dom, name)
-	raw, err := getRaw(tx, key)
+// compiledType returns the ingestion-ready type name of a domain, whose
+// key (typeKey) is keyBytes (not kept): the domain's own definition, else
+// a template of that name used implicitly, else nil. The result is shared
+// and must not be modified.
+func (s *Service) compiledType(tx store.Tx, keyBytes []byte, name string) (*objectType, error) {
+	raw, err := getRawKey(tx, keyBytes)
 	if err != nil {
 		return nil, err
 	}
-	if t, ok := s.types.get(key, raw); ok {
+	if t, ok := s.types.lookup(keyBytes, raw); ok {
 		return t, nil
 	}
+	key := string(keyBytes)
 	var t *objectType
 	if raw != nil {
 		t = new(objectType)
