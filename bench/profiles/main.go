@@ -131,6 +131,7 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured parts to this file")
 	flag.Parse()
 	*rounds = max(*rounds, 1)
+	gc := server.TuneGC() // what `hotline serve` runs with
 
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -142,7 +143,7 @@ func main() {
 		}
 		atExit(pprof.StopCPUProfile)
 	}
-	fmt.Printf("Customer Profiles on loopback HTTP, durable writes, GOMAXPROCS=%d, store under %s\n", runtime.GOMAXPROCS(0), *dir)
+	fmt.Printf("Customer Profiles on loopback HTTP, durable writes, GOMAXPROCS=%d, %s, store under %s\n", runtime.GOMAXPROCS(0), gc, *dir)
 	if *which == "put" || *which == "all" {
 		benchPut(*dir, *clients, *duration, *rounds, *clientKind)
 	}

@@ -56,6 +56,7 @@ func serve(args []string) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	gc := server.TuneGC()
 
 	limits, err := throttle.ParseLimits(server.DefaultThrottle(), *throttleSpec)
 	if err != nil {
@@ -99,7 +100,7 @@ func serve(args []string) error {
 		return err
 	}
 	log.Info("hotline is serving", "listen", "http://"+ln.Addr().String(), "data", *data,
-		"region", *region, "defaultInstanceId", srv.DefaultInstanceID, "throttle", throttle.Describe(limits))
+		"region", *region, "defaultInstanceId", srv.DefaultInstanceID, "throttle", throttle.Describe(limits), "gc", gc.String())
 	fmt.Fprintf(os.Stderr, "\n  endpoint:             http://%s\n  default instance id:  %s\n\n", ln.Addr(), srv.DefaultInstanceID)
 
 	errc := make(chan error, 1)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/awsmodel"
@@ -276,8 +278,61 @@ func TestHTTPDate(t *testing.T) {
 		time.Date(2026, 11, 21, 23, 0, 1, 0, time.FixedZone("CET", 3600)), // the same instant as the one before
 		time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC),
 	} {
-		if got, want := httpDate(tc), tc.UTC().Format(http.TimeFormat); got != want {
+		if got, want := httpDate(tc), tc.UTC().Format(http.TimeFormat); len(got) != 1 || got[0] != want {
 			t.Errorf("httpDate(%v) = %q, want %q", tc, got, want)
 		}
+	}
+}
+
+// Requests are counted by operation and status, and timed, whichever path
+// (cached series or lookup by labels) counts them.
+func TestRequestMetrics(t *testing.T) {
+	model, err := awsmodel.Parse([]byte(jsonModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	srv := NewServer(Config{
+		Verifier:   &sigv4.Verifier{Lookup: func(id string) (string, bool) { return "secret", id == "AKID" }},
+		Registerer: reg,
+	})
+	echo := NewService(model, "ValidationException", "InternalServerError")
+	Handle(echo, "Echo", func(_ context.Context, in *echoInput) (*echoOutput, error) { return &echoOutput{Text: in.Text}, nil })
+	Handle(echo, "Fail", func(_ context.Context, in *echoInput) (*struct{}, error) {
+		return nil, apierr.New("GoneException", "gone")
+	})
+	srv.Register(echo)
+	for _, c := range []struct{ op, body string }{
+		{"Echo", `{}`}, {"Echo", `{"Text":"a"}`}, {"Echo", `{"Text":"b"}`}, {"Fail", `{"Text":"a"}`}, {"Echo", `{"Text":"c"}`},
+	} {
+		srv.ServeHTTP(httptest.NewRecorder(), signed(t, "POST", "/", "echo", c.body, map[string]string{"X-Amz-Target": "Echo_20240101." + c.op}))
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range families {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName()
+			for _, l := range m.GetLabel() {
+				key += " " + l.GetName() + "=" + l.GetValue()
+			}
+			if h := m.GetHistogram(); h != nil {
+				got[key] = float64(h.GetSampleCount())
+			} else {
+				got[key] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	want := map[string]float64{
+		"hotline_requests_total operation=Echo service=echo status=200": 3,
+		"hotline_requests_total operation=Echo service=echo status=400": 1,
+		"hotline_requests_total operation=Fail service=echo status=410": 1,
+		"hotline_request_duration_seconds operation=Echo service=echo":  4,
+		"hotline_request_duration_seconds operation=Fail service=echo":  1,
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("metrics %v, want %v", got, want)
 	}
 }

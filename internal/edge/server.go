@@ -23,7 +23,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
-	"github.com/hotline-dev/hotline/internal/awsmodel"
 	"github.com/hotline-dev/hotline/internal/sigv4"
 	"github.com/hotline-dev/hotline/internal/throttle"
 )
@@ -118,25 +117,49 @@ func (s *Server) HandleInternal(pattern string, h http.Handler, signed bool) {
 			return
 		}
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, &reqState{id: id})))
 	}))
 }
 
-type identityKey struct{}
+// reqState is what the edge knows of a verified request: who signed it and
+// the body it read. One context value carries both, so a request costs one
+// context allocation rather than one per value.
+type reqState struct {
+	id   sigv4.Identity
+	body []byte
+	req  request // the decoded operation request, kept here to save an allocation
+}
+
+type stateKey struct{}
 
 // IdentityFrom returns the verified caller of the request that ctx belongs to.
 func IdentityFrom(ctx context.Context) (sigv4.Identity, bool) {
-	id, ok := ctx.Value(identityKey{}).(sigv4.Identity)
-	return id, ok
+	st, ok := ctx.Value(stateKey{}).(*reqState)
+	if !ok {
+		return sigv4.Identity{}, false
+	}
+	return st.id, true
 }
 
-type bodyKey struct{}
+// Header names as net/http keys them (canonical form), set straight into
+// the header map so that no request spends an allocation canonicalising
+// them. The wire carries the same bytes Header.Set would have stored.
+const (
+	headerRequestID   = "X-Amzn-Requestid" // X-Amzn-RequestId
+	headerErrorType   = "X-Amzn-Errortype" // X-Amzn-ErrorType
+	headerContentType = "Content-Type"
+)
+
+// jsonContentType is the Content-Type of every answer. Responses share the
+// slice (net/http copies header values when it writes them); code that
+// changes a header replaces its slice, never an element of it.
+var jsonContentType = []string{"application/json"}
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("X-Amzn-RequestId", requestID())
-	h.Set("Date", httpDate(time.Now()))
+	h[headerRequestID] = []string{requestID()}
+	h["Date"] = httpDate(time.Now())
 	if strings.HasPrefix(r.URL.Path, "/_hotline/") || r.URL.Path == "/metrics" {
 		s.internal.ServeHTTP(w, r)
 		return
@@ -157,9 +180,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"this endpoint does not serve the AWS service %q named in the request's credential scope", id.Service))
 		return
 	}
-	ctx := context.WithValue(r.Context(), identityKey{}, id)
-	ctx = context.WithValue(ctx, bodyKey{}, body)
-	r = r.WithContext(ctx)
+	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, &reqState{id: id, body: body}))
 	if svc.mux != nil {
 		svc.mux.ServeHTTP(w, r)
 		return
@@ -169,7 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, svc, id.Service, err)
 		return
 	}
-	s.run(w, r, svc, op)
+	s.run(w, r, svc, svc.codecs[op.Name])
 }
 
 // reject answers a request that never reached an operation (bad signature,
@@ -179,43 +200,104 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request, svc *Service, se
 	if service == "" {
 		service = "-"
 	}
-	s.requests.WithLabelValues(service, "-", strconv.Itoa(status)).Inc()
+	s.requests.WithLabelValues(service, "-", statusLabel(status)).Inc()
 }
 
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	body, err := readAll(r.Body, r.ContentLength, s.maxBody)
+	if errors.Is(err, errTooLarge) {
 		return nil, apierr.New("RequestEntityTooLargeException", "the request body is larger than %d bytes", s.maxBody)
 	}
 	return body, err
 }
 
-// run decodes, validates and executes one operation and writes its answer.
-func (s *Server) run(w http.ResponseWriter, r *http.Request, svc *Service, op *awsmodel.Operation) {
-	start := time.Now()
-	status := s.execute(w, r, svc, op)
-	name := svc.Model.Metadata.SigningName
-	s.requests.WithLabelValues(name, op.Name, strconv.Itoa(status)).Inc()
-	s.latency.WithLabelValues(name, op.Name).Observe(time.Since(start).Seconds())
+var errTooLarge = errors.New("request body too large")
+
+// readAll is io.ReadAll of at most limit bytes (errTooLarge beyond, as
+// http.MaxBytesReader would fail), starting from a buffer of the declared
+// length so that a typical body is read into one allocation of its size
+// rather than grown from 512 bytes. A large declared length is not trusted
+// with more than maxPrealloc until the bytes arrive.
+func readAll(rd io.Reader, declared, limit int64) ([]byte, error) {
+	const maxPrealloc = 64 << 10
+	size := int64(512)
+	if declared >= 0 {
+		size = min(declared+1, maxPrealloc) // +1: room for the read that sees EOF
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, errTooLarge
+		}
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append pick the next size
+		}
+	}
 }
 
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, svc *Service, op *awsmodel.Operation) int {
+// run decodes, validates and executes one operation and writes its answer.
+func (s *Server) run(w http.ResponseWriter, r *http.Request, svc *Service, c *codec) {
+	start := time.Now()
+	op := c.op
+	status := s.execute(w, r, svc, c)
+	name := svc.Model.Metadata.SigningName
+	m := c.metrics.Load()
+	if m == nil || m.server != s {
+		m = &opMetrics{server: s, latency: s.latency.WithLabelValues(name, op.Name)}
+		c.metrics.Store(m)
+	}
+	if status == http.StatusOK {
+		if m.ok == nil {
+			// Looked up at the first success, so that an operation that
+			// has never succeeded shows no count of 200s.
+			m = &opMetrics{server: s, latency: m.latency, ok: s.requests.WithLabelValues(name, op.Name, "200")}
+			c.metrics.Store(m)
+		}
+		m.ok.Inc()
+	} else {
+		s.requests.WithLabelValues(name, op.Name, statusLabel(status)).Inc()
+	}
+	m.latency.Observe(time.Since(start).Seconds())
+}
+
+// opMetrics are one operation's series, looked up once rather than by
+// label values on every request: the latency histogram and the count of
+// successes, the answer most requests get. A stored opMetrics is never
+// changed; a new one replaces it.
+type opMetrics struct {
+	server  *Server // whose metrics these are
+	latency prometheus.Observer
+	ok      prometheus.Counter // nil until the operation first answers 200
+}
+
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, svc *Service, c *codec) int {
+	op := c.op
 	handler, ok := svc.handlers[op.Name]
 	if !ok {
 		return s.writeError(w, r, svc, apierr.New("NotImplementedException",
 			"Hotline does not implement %s %s yet; see docs/compatibility.md", svc.Model.Metadata.ServiceID, op.Name))
 	}
 	// AWS throttles before it looks at the request.
-	if id, _ := IdentityFrom(r.Context()); s.throttle != nil && !s.throttle.Allow(s.account, id.Region, op.Name) {
+	st, _ := r.Context().Value(stateKey{}).(*reqState)
+	if st == nil {
+		st = &reqState{}
+	}
+	if s.throttle != nil && !s.throttle.Allow(s.account, st.id.Region, op.Name) {
 		return s.writeError(w, r, svc, apierr.New(svc.throttleError(op.Name), "Rate exceeded"))
 	}
-	body, _ := r.Context().Value(bodyKey{}).([]byte)
-	req, err := svc.decode(op, r, body)
-	if err != nil {
+	req := &st.req
+	if err := svc.decode(c, r, st.body, req); err != nil {
 		return s.writeError(w, r, svc, err)
 	}
 	if op.Input != nil {
@@ -227,17 +309,32 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, svc *Service, o
 	if err != nil {
 		return s.writeError(w, r, svc, err)
 	}
-	status, header, payload, err := svc.encode(op, out)
+	status, header, payload, err := svc.encode(c, out)
 	if err != nil {
 		return s.writeError(w, r, svc, err)
 	}
+	h := w.Header()
 	for k, v := range header {
-		w.Header()[k] = v
+		h[k] = v
 	}
-	w.Header().Set("Content-Type", "application/json")
+	h[headerContentType] = jsonContentType
 	w.WriteHeader(status)
 	_, _ = w.Write(payload)
 	return status
+}
+
+// statusLabel is strconv.Itoa(status), without the allocation for the
+// statuses most answers have.
+func statusLabel(status int) string {
+	switch status {
+	case http.StatusOK:
+		return "200"
+	case http.StatusBadRequest:
+		return "400"
+	case http.StatusNotFound:
+		return "404"
+	}
+	return strconv.Itoa(status)
 }
 
 // statusOf gives edge-level errors that no service model defines their status.
@@ -280,7 +377,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, svc *Service
 			code = svc.InternalError
 		}
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path,
-			"requestId", w.Header().Get("X-Amzn-RequestId"), "err", err)
+			"requestId", w.Header().Get(headerRequestID), "err", err)
 	}
 	payload := make(map[string]any, len(fields)+1)
 	for k, v := range fields {
@@ -289,8 +386,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, svc *Service
 	payload["Message"] = msg
 	b, _ := json.Marshal(payload)
 	h := w.Header()
-	h.Set("X-Amzn-ErrorType", code)
-	h.Set("Content-Type", "application/json")
+	h[headerErrorType] = []string{code}
+	h[headerContentType] = jsonContentType
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	s.log.Debug("request failed", "method", r.Method, "path", r.URL.Path, "code", code, "status", status)
@@ -315,19 +412,21 @@ func requestID() string {
 // lastDate is the Date header of the current second, formatted once.
 var lastDate atomic.Pointer[struct {
 	sec int64
-	s   string
+	v   []string
 }]
 
-// httpDate formats t as the Date header (http.TimeFormat) once a second.
-func httpDate(t time.Time) string {
+// httpDate formats t as the Date header's value (http.TimeFormat) once a
+// second; the responses of that second share it, as they share
+// jsonContentType.
+func httpDate(t time.Time) []string {
 	sec := t.Unix()
 	if d := lastDate.Load(); d != nil && d.sec == sec {
-		return d.s
+		return d.v
 	}
 	d := &struct {
 		sec int64
-		s   string
-	}{sec, t.UTC().Format(http.TimeFormat)}
+		v   []string
+	}{sec, []string{t.UTC().Format(http.TimeFormat)}}
 	lastDate.Store(d)
-	return d.s
+	return d.v
 }

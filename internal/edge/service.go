@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
 	"github.com/hotline-dev/hotline/internal/awsmodel"
@@ -34,8 +36,9 @@ type Service struct {
 	ThrottleErrors map[string]string
 
 	handlers map[string]opHandler
-	mux      *http.ServeMux // rest-json routing, built from the model
-	server   *Server        // set by Server.Register
+	codecs   map[string]*codec // by operation name
+	mux      *http.ServeMux    // rest-json routing, built from the model
+	server   *Server           // set by Server.Register
 }
 
 // opHandler runs one operation on a decoded, validated request.
@@ -45,9 +48,113 @@ type opHandler func(ctx context.Context, req *request) (any, error)
 // (every member by member name), the raw JSON body, and the members bound
 // to the URI, query string and headers.
 type request struct {
-	doc   map[string]any
-	body  []byte
-	bound map[string]any
+	doc  map[string]any
+	body []byte
+	// parsed is the body's JSON object, members by wire name.
+	parsed map[string]any
+	// hasBody says the document holds at least one body member.
+	hasBody bool
+	// exact says parsed is the whole body, read exactly as encoding/json
+	// reads it into a struct (no repeated keys, nothing after the value),
+	// and the body has no member other than the input's body members, so
+	// the typed input can be filled from parsed rather than by decoding the
+	// body again. (Where parsed doubles as doc it also holds the bound
+	// members decode adds; the filler skips them.)
+	exact bool
+	// bound holds the URI, query-string and header members, in the order
+	// of the operation's codec.bound; nil where the request has none.
+	bound    []any
+	boundBuf [4]any
+}
+
+// codec is what decoding and encoding one operation needs from the model,
+// worked out once when the service is built rather than on every request.
+type codec struct {
+	op    *awsmodel.Operation
+	input *awsmodel.Shape // nil: the operation takes no input
+	// hasBody says the input has members carried in the JSON body.
+	hasBody bool
+	// body maps the wire name of each body member to its member name.
+	body map[string]string
+	// bodyIsDoc says every body member's wire name is its member name, so
+	// the parsed body can serve as the validation document itself.
+	bodyIsDoc bool
+	// located names every member bound elsewhere than the body (URI, query
+	// string, headers, ...).
+	located map[string]bool
+	// keys holds the body members' wire names, so that parsing a body
+	// reuses these strings for its top-level keys instead of allocating.
+	keys map[string]string
+	// bound lists the members read from the URI, query string or a header.
+	bound []boundMember
+	// output is the output shape when some of its members leave the body
+	// (headers, the status code); nil when the whole output is the body.
+	output *awsmodel.Shape
+	// metrics caches the operation's metric series.
+	metrics atomic.Pointer[opMetrics]
+}
+
+// boundMember is one input member bound to the URI, query string or a header.
+type boundMember struct {
+	name     string
+	location string
+	key      string          // the label, query key or canonical header name
+	shape    *awsmodel.Shape // the member's shape (nil if the model lacks it)
+	item     *awsmodel.Shape // a query list's item shape
+}
+
+func newCodec(m *awsmodel.Service, op *awsmodel.Operation) *codec {
+	c := &codec{op: op, body: map[string]string{}, bodyIsDoc: true, located: map[string]bool{}, keys: map[string]string{}}
+	if op.Output != nil {
+		if sh := m.Shapes[op.Output.Shape]; sh != nil && hasNonBodyMembers(sh) {
+			c.output = sh
+		}
+	}
+	if op.Input == nil {
+		return c
+	}
+	c.input = m.Shapes[op.Input.Shape]
+	if c.input == nil {
+		return c // a model naming a shape it lacks: nothing to read
+	}
+	// Sorted, so that the codec (and the order bound members are read in)
+	// does not depend on map iteration.
+	names := make([]string, 0, len(c.input.Members))
+	for name := range c.input.Members {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		ref := c.input.Members[name]
+		if ref.Location == "" {
+			c.hasBody = true
+			wire := name
+			if ref.LocationName != "" {
+				wire = ref.LocationName
+			}
+			c.body[wire] = name
+			c.keys[wire] = wire
+			if wire != name {
+				c.bodyIsDoc = false
+			}
+			continue
+		}
+		c.located[name] = true
+		b := boundMember{name: name, location: ref.Location, key: ref.LocationName, shape: m.Shapes[ref.Shape]}
+		switch ref.Location {
+		case "uri":
+		case "querystring":
+			if b.shape != nil && b.shape.Type == "list" && b.shape.Member != nil {
+				b.item = m.Shapes[b.shape.Member.Shape]
+			}
+		case "header":
+			b.key = textproto.CanonicalMIMEHeaderKey(ref.LocationName)
+		default:
+			continue // not read from the request (headers maps, status codes)
+		}
+		c.bound = append(c.bound, b)
+	}
+	return c
 }
 
 // NewService returns a service whose every model operation is routed; the
@@ -58,6 +165,10 @@ func NewService(model *awsmodel.Service, validationError, internalError string) 
 		ValidationError: validationError,
 		InternalError:   internalError,
 		handlers:        map[string]opHandler{},
+		codecs:          map[string]*codec{},
+	}
+	for name, op := range model.Operations {
+		s.codecs[name] = newCodec(model, op)
 	}
 	if model.Metadata.Protocol == "rest-json" {
 		s.mux = http.NewServeMux()
@@ -65,7 +176,7 @@ func NewService(model *awsmodel.Service, validationError, internalError string) 
 			op := model.Operations[name]
 			path, _, _ := strings.Cut(op.HTTP.RequestURI, "?")
 			path = strings.ReplaceAll(path, "+}", "...}")
-			s.mux.Handle(op.HTTP.Method+" "+path, opRoute{svc: s, op: op})
+			s.mux.Handle(op.HTTP.Method+" "+path, opRoute{svc: s, c: s.codecs[name]})
 		}
 		s.mux.Handle("/", opRoute{svc: s})
 	}
@@ -76,16 +187,16 @@ func NewService(model *awsmodel.Service, validationError, internalError string) 
 // the mux (rather than asking it) is what fills in r.PathValue.
 type opRoute struct {
 	svc *Service
-	op  *awsmodel.Operation // nil: no operation matches
+	c   *codec // nil: no operation matches
 }
 
 func (o opRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if o.op == nil {
+	if o.c == nil {
 		o.svc.server.reject(w, r, o.svc, o.svc.Model.Metadata.SigningName, apierr.New("UnknownOperationException",
 			"%s has no operation at %s %s", o.svc.Model.Metadata.ServiceID, r.Method, r.URL.Path))
 		return
 	}
-	o.svc.server.run(w, r, o.svc, o.op)
+	o.svc.server.run(w, r, o.svc, o.c)
 }
 
 // Handle registers fn as the handler of operation op. In and Out are the
@@ -95,24 +206,41 @@ func Handle[In, Out any](s *Service, op string, fn func(ctx context.Context, in 
 	if !ok {
 		panic(fmt.Sprintf("edge: the %s model has no operation %q", s.Model.Metadata.ServiceID, op))
 	}
-	fields := boundFields(s.Model, o, reflect.TypeFor[In]())
+	t := reflect.TypeFor[In]()
+	c := s.codecs[op]
+	located := locatedFields(s.Model, o, t)
+	bound := make([]int, len(c.bound))
+	for i, b := range c.bound {
+		bound[i] = located[b.name]
+	}
+	clearFields := make([]int, 0, len(located))
+	for _, idx := range located {
+		clearFields = append(clearFields, idx)
+	}
+	fill := newFiller(c, t)
 	s.handlers[op] = func(ctx context.Context, req *request) (any, error) {
 		in := new(In)
+		v := reflect.ValueOf(in).Elem()
 		// The generated types carry the body's wire names, so the body
-		// decodes straight into them; bound members are set by field.
-		if len(req.body) > 0 && len(req.doc) > len(req.bound) {
-			if err := json.Unmarshal(req.body, in); err != nil {
-				return nil, apierr.New(s.ValidationError, "the request could not be read: %v", err)
+		// decodes straight into them; when the request's body was read
+		// exactly, its members are already decoded and set field by field.
+		if req.hasBody {
+			if !req.exact || !fill.fill(v, req.parsed) {
+				var zero In
+				*in = zero
+				if err := json.Unmarshal(req.body, in); err != nil {
+					return nil, apierr.New(s.ValidationError, "the request could not be read: %v", err)
+				}
 			}
 		}
-		v := reflect.ValueOf(in).Elem()
 		// A member the model binds to the URI, query or a header is read
 		// from there only, never from a body member of the same name.
-		for name, idx := range fields {
-			f := v.Field(idx)
-			f.SetZero()
-			if val, ok := req.bound[name]; ok {
-				setField(f, val)
+		for _, idx := range clearFields {
+			v.Field(idx).SetZero()
+		}
+		for i, val := range req.bound {
+			if val != nil {
+				setField(v.Field(bound[i]), val)
 			}
 		}
 		out, err := fn(ctx, in)
@@ -123,9 +251,9 @@ func Handle[In, Out any](s *Service, op string, fn func(ctx context.Context, in 
 	}
 }
 
-// boundFields maps the input's URI, query-string and header members to the
+// locatedFields maps the input's URI, query-string and header members to the
 // index of their field in the generated type.
-func boundFields(m *awsmodel.Service, op *awsmodel.Operation, t reflect.Type) map[string]int {
+func locatedFields(m *awsmodel.Service, op *awsmodel.Operation, t reflect.Type) map[string]int {
 	fields := map[string]int{}
 	if op.Input == nil || t.Kind() != reflect.Struct {
 		return fields
@@ -215,83 +343,105 @@ func (s *Service) jsonOperation(r *http.Request) (*awsmodel.Operation, error) {
 	return op, nil
 }
 
-// decode builds the request document of op from the HTTP request: body
-// members from the JSON body, and URI, query-string and header members
-// from where the model binds them, keyed by member name.
-func (s *Service) decode(op *awsmodel.Operation, r *http.Request, body []byte) (*request, error) {
-	doc := map[string]any{}
-	req := &request{doc: doc, body: body, bound: map[string]any{}}
-	if op.Input == nil {
-		return req, nil
+// decode builds the request document of the operation c describes from the
+// HTTP request: body members from the JSON body, and URI, query-string and
+// header members from where the model binds them, keyed by member name.
+func (s *Service) decode(c *codec, r *http.Request, body []byte, req *request) error {
+	req.body = body
+	if c.input == nil {
+		req.doc = map[string]any{}
+		return nil
 	}
-	shape := s.Model.Shapes[op.Input.Shape]
-	if len(bytes.TrimSpace(body)) > 0 && hasBodyMembers(shape) {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return nil, apierr.New("SerializationException", "the request body is not valid JSON: %v", err)
+	if c.hasBody && len(bytes.TrimSpace(body)) > 0 {
+		v, exact := parseDoc(body, c.keys)
+		if !exact {
+			// parseDoc declined: encoding/json decides, in its own words.
+			var slow any
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			if err := dec.Decode(&slow); err != nil {
+				return apierr.New("SerializationException", "the request body is not valid JSON: %v", err)
+			}
+			v = slow
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, apierr.New("SerializationException", "the request body must be a JSON object")
+			return apierr.New("SerializationException", "the request body must be a JSON object")
 		}
-		for name, ref := range shape.Members {
-			if ref.Location != "" {
-				continue
+		req.parsed, req.exact = m, exact
+		if c.bodyIsDoc {
+			// The body is the document once members bound elsewhere are
+			// dropped; members the model does not know are left in, as
+			// validation looks only at the model's members.
+			for k := range m {
+				if _, ok := c.body[k]; ok {
+					req.hasBody = true
+					continue
+				}
+				req.exact = false // an unknown member, or a located one
+				if c.located[k] {
+					delete(m, k)
+				}
 			}
-			wire := name
-			if ref.LocationName != "" {
-				wire = ref.LocationName
-			}
-			if x, ok := m[wire]; ok {
-				doc[name] = x
+			req.doc = m
+		} else {
+			req.doc = make(map[string]any, len(c.body)+len(c.bound))
+			for k, x := range m {
+				if name, ok := c.body[k]; ok {
+					req.doc[name] = x
+					req.hasBody = true
+				} else {
+					req.exact = false // an unknown member, or a located one
+				}
 			}
 		}
 	}
+	if req.doc == nil {
+		req.doc = make(map[string]any, len(c.bound))
+	}
+	if len(c.bound) == 0 {
+		return nil
+	}
+	req.bound = req.boundBuf[:0]
+	if len(c.bound) > len(req.boundBuf) {
+		req.bound = make([]any, 0, len(c.bound))
+	}
 	var query url.Values
-	for name, ref := range shape.Members {
-		switch ref.Location {
+	for _, b := range c.bound {
+		var val any
+		switch b.location {
 		case "uri":
-			if v := r.PathValue(ref.LocationName); v != "" {
-				doc[name] = coerce(s.Model.Shapes[ref.Shape], v)
+			if v := r.PathValue(b.key); v != "" {
+				val = coerce(b.shape, v)
 			}
 		case "querystring":
 			if query == nil {
 				query = r.URL.Query()
 			}
-			vals, ok := query[ref.LocationName]
+			vals, ok := query[b.key]
 			if !ok {
-				continue
+				break
 			}
-			if sh := s.Model.Shapes[ref.Shape]; sh.Type == "list" {
+			if b.shape != nil && b.shape.Type == "list" {
 				items := make([]any, len(vals))
 				for i, v := range vals {
-					items[i] = coerce(s.Model.Shapes[sh.Member.Shape], v)
+					items[i] = coerce(b.item, v)
 				}
-				doc[name] = items
+				val = items
 			} else {
-				doc[name] = coerce(sh, vals[0])
+				val = coerce(b.shape, vals[0])
 			}
 		case "header":
-			if v := r.Header.Get(ref.LocationName); v != "" {
-				doc[name] = coerce(s.Model.Shapes[ref.Shape], v)
+			if v := r.Header[b.key]; len(v) > 0 && v[0] != "" {
+				val = coerce(b.shape, v[0])
 			}
 		}
-		if v, ok := doc[name]; ok && ref.Location != "" {
-			req.bound[name] = v
+		if val != nil {
+			req.doc[b.name] = val
 		}
+		req.bound = append(req.bound, val)
 	}
-	return req, nil
-}
-
-func hasBodyMembers(sh *awsmodel.Shape) bool {
-	for _, ref := range sh.Members {
-		if ref.Location == "" {
-			return true
-		}
-	}
-	return false
+	return nil
 }
 
 // coerce turns a string from the URI, query or a header into the JSON value
@@ -316,7 +466,8 @@ func coerce(sh *awsmodel.Shape, v string) any {
 
 // encode renders an operation's output: the body as JSON, and members the
 // model binds to headers or the status code moved there.
-func (s *Service) encode(op *awsmodel.Operation, out any) (status int, header http.Header, body []byte, err error) {
+func (s *Service) encode(c *codec, out any) (status int, header http.Header, body []byte, err error) {
+	op := c.op
 	status = http.StatusOK
 	if op.HTTP.ResponseCode != 0 {
 		status = op.HTTP.ResponseCode
@@ -325,13 +476,10 @@ func (s *Service) encode(op *awsmodel.Operation, out any) (status int, header ht
 		return status, nil, []byte("{}"), nil
 	}
 	body, err = json.Marshal(out)
-	if err != nil || op.Output == nil {
+	if err != nil || c.output == nil {
 		return status, nil, body, err
 	}
-	shape := s.Model.Shapes[op.Output.Shape]
-	if !hasNonBodyMembers(shape) {
-		return status, nil, body, nil
-	}
+	shape := c.output
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil {
 		return 0, nil, nil, err

@@ -317,7 +317,12 @@ func appendQueryEscape(b []byte, v string) []byte {
 }
 
 func appendLower(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
+		i++
+	}
+	b = append(b, s[:i]...) // SDKs send the names lower-case already
+	for ; i < len(s); i++ {
 		c := s[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
@@ -355,8 +360,19 @@ func (s *scratch) appendValue(b []byte, v string, collapseAll bool) []byte {
 		return appendFields(b, v)
 	}
 	v = strings.TrimSpace(v)
+	// Copy the longest prefix that needs no change in one go: most values
+	// are plain ASCII with no run of spaces.
+	i := 0
+	for i < len(v) {
+		c := v[i]
+		if c < ' ' || c >= utf8.RuneSelf || c == ' ' && i+1 < len(v) && v[i+1] == ' ' {
+			break
+		}
+		i++
+	}
+	b = append(b, v[:i]...)
 	prevSpace := false
-	for i := 0; i < len(v); i++ {
+	for ; i < len(v); i++ {
 		c := v[i]
 		if c == ' ' {
 			if prevSpace {
