@@ -14,8 +14,10 @@
 //     without the sockets) by -loaders goroutines, so that the group
 //     commit takes large groups; the service has no batch API.
 //
-// Requests are signed with SigV4 and sent by a small HTTP client, as
-// bench/edge does; -client sdk sends the puts through aws-sdk-go-v2
+// Requests are signed with SigV4 (aws-sdk-go-v2's signer). The puts go out
+// on pooled keep-alive connections written and read with net/http's wire
+// code (-client wire, see wire.go), or through net/http's Client as
+// bench/edge does (-client raw); -client sdk sends them through aws-sdk-go-v2
 // instead, to show what the SDK's own cost is. CPU/object is this
 // process's CPU time (client and server) per call, and cores is how many
 // CPUs that kept busy: well under GOMAXPROCS means the calls wait on
@@ -26,7 +28,7 @@
 // and on Ctrl-C.
 //
 //	go run ./bench/profiles [-bench put|search|all] [-clients 8] [-duration 3s] [-rounds 3]
-//	                        [-profiles 1000000] [-client raw|sdk] [-dir DIR] [-cpuprofile FILE]
+//	                        [-profiles 1000000] [-client wire|raw|sdk] [-dir DIR] [-cpuprofile FILE]
 package main
 
 import (
@@ -126,7 +128,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds per figure; medians are reported")
 	profiles := flag.Int("profiles", 1_000_000, "profiles loaded for the search benchmark")
 	loaders := flag.Int("loaders", 64, "concurrent in-process puts while loading")
-	clientKind := flag.String("client", "raw", "raw (signed net/http) or sdk (aws-sdk-go-v2) for the puts")
+	clientKind := flag.String("client", "wire", "wire (signed requests on pooled connections), raw (signed, net/http's client) or sdk (aws-sdk-go-v2) for the puts")
 	dir := flag.String("dir", os.TempDir(), "directory for the store (on the disk you want to measure)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured parts to this file")
 	flag.Parse()
@@ -281,6 +283,7 @@ type result struct {
 	p50, p99 time.Duration
 	cpu      time.Duration // process CPU time (client and server) per call
 	group    float64       // writes per durable commit (one fsync each); 0 for reads
+	reruns   float64       // share of the writes that ran again after a conflict
 }
 
 // cores is how many CPUs the calls kept busy on average.
@@ -330,6 +333,9 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 	if n := st.Commits - st0.Commits; n > 0 {
 		r.group = float64(st.Txs-st0.Txs) / float64(n)
 	}
+	if n := st.Optimistic - st0.Optimistic + st.Conflicts - st0.Conflicts; n > 0 {
+		r.reruns = float64(st.Conflicts-st0.Conflicts) / float64(n)
+	}
 	return r
 }
 
@@ -377,6 +383,10 @@ func benchPut(dir string, clients int, d time.Duration, rounds int, kind string)
 	var seq atomic.Int64
 	var call caller
 	switch kind {
+	case "wire":
+		call = wireCaller(b.base, clients, http.MethodPut, func(i int) (string, []byte) {
+			return putURL(b.base), putBody(customer(i))
+		})
 	case "raw":
 		call = rawCaller(b.base, clients, http.MethodPut, func(i int) (string, []byte) {
 			return putURL(b.base), putBody(customer(i))
@@ -390,17 +400,17 @@ func benchPut(dir string, clients int, d time.Duration, rounds int, kind string)
 			return err
 		}
 	default:
-		fatalf("-client %s: use raw or sdk", kind)
+		fatalf("-client %s: use wire, raw or sdk", kind)
 	}
 	fmt.Printf("\nPutProfileObject, %d clients (%s client), %s x %d rounds (medians)\n", clients, kind, d, rounds)
-	fmt.Printf("%-34s %12s %10s %10s %10s %6s %8s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "w/commit", "rounds objects/s")
+	fmt.Printf("%-34s %12s %10s %10s %10s %6s %8s %7s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "w/commit", "reruns", "rounds objects/s")
 	fresh := func() int { return int(seq.Add(1)) }
 	r, rs := median(rounds, func() result { return load(clients, d, fresh, call) })
-	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f   %s\n", "new customer (creates a profile)", r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, rates(rs))
+	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f %6.1f%%   %s\n", "new customer (creates a profile)", r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, 100*r.reruns, rates(rs))
 	created := int(seq.Load())
 	again := func() int { return rand.IntN(created) + 1 }
 	r, rs = median(rounds, func() result { return load(clients, d, again, call) })
-	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f   %s\n", "existing customer (replaces)", r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, rates(rs))
+	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f %6.1f%%   %s\n", "existing customer (replaces)", r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, 100*r.reruns, rates(rs))
 }
 
 func benchSearch(dir string, n, loaders, clients int, d time.Duration, rounds int) {
