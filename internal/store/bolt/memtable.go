@@ -384,7 +384,9 @@ type groupTx struct {
 	seq  uint64
 }
 
-func (t *writeTx) write(key, value []byte, deleted bool) error {
+// checkWrite is what every write checks before it touches a tree; it
+// counts the write, for the scans of the same function.
+func (t *readTx) checkWrite(key, value []byte) error {
 	if t.done {
 		return errTxDone
 	}
@@ -395,6 +397,13 @@ func (t *writeTx) write(key, value []byte, deleted bool) error {
 		return errValueTooLarge
 	}
 	t.writes++
+	return nil
+}
+
+func (t *writeTx) write(key, value []byte, deleted bool) error {
+	if err := t.checkWrite(key, value); err != nil {
+		return err
+	}
 	t.g.set(newEntry(key, value, deleted))
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"github.com/hotline-dev/hotline/internal/store"
-	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
 
@@ -118,16 +117,9 @@ type optTx struct {
 }
 
 func (t *optTx) write(key, value []byte, deleted bool) error {
-	if t.done {
-		return errTxDone
-	}
-	if err := checkKey(key); err != nil {
+	if err := t.checkWrite(key, value); err != nil {
 		return err
 	}
-	if len(value) > bbolt.MaxValueSize {
-		return errValueTooLarge
-	}
-	t.writes++
 	t.own.Set(newEntry(key, value, deleted))
 	return nil
 }
