@@ -670,14 +670,8 @@ func testConcurrentCounter(t *testing.T, open Opener) {
 	for i := range n {
 		wg.Go(func() {
 			err := s.Update(context.Background(), func(tx store.RwTx) error {
-				old := 0
-				v, err := tx.Get([]byte("counter"))
-				switch {
-				case err == nil:
-					if old, err = strconv.Atoi(string(v)); err != nil {
-						return err
-					}
-				case !errors.Is(err, store.ErrNotFound):
+				old, err := readCount(tx, "counter")
+				if err != nil {
 					return err
 				}
 				seen[i] = old // the last run of fn is the committed one
@@ -702,6 +696,18 @@ func testConcurrentCounter(t *testing.T, open Opener) {
 			t.Fatalf("committed increments saw previous values %v, want each of 0..%d once", seen, n-1)
 		}
 	}
+}
+
+// readCount reads a decimal counter; a missing key is 0.
+func readCount(tx store.Tx, key string) (int, error) {
+	v, err := tx.Get([]byte(key))
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(string(v))
 }
 
 var errInsufficient = errors.New("insufficient funds")
@@ -993,14 +999,8 @@ func testDeferredCounter(t *testing.T, open Opener) {
 					if _, err := tx.Get(key); err != nil {
 						return fmt.Errorf("deferred function does not see the transaction's write: %w", err)
 					}
-					old := 0
-					v, err := tx.Get([]byte("count"))
-					switch {
-					case err == nil:
-						if old, err = strconv.Atoi(string(v)); err != nil {
-							return err
-						}
-					case !errors.Is(err, store.ErrNotFound):
+					old, err := readCount(tx, "count")
+					if err != nil {
 						return err
 					}
 					return tx.Put([]byte("count"), []byte(strconv.Itoa(old+1)))
