@@ -14,11 +14,16 @@
 //     without the sockets) by -loaders goroutines, so that the group
 //     commit takes large groups; the service has no batch API.
 //
-// Requests are signed with SigV4 (aws-sdk-go-v2's signer). The puts go out
-// on pooled keep-alive connections written and read with net/http's wire
-// code (-client wire, see wire.go), or through net/http's Client as
-// bench/edge does (-client raw); -client sdk sends them through aws-sdk-go-v2
-// instead, to show what the SDK's own cost is. CPU/object is this
+// Requests are signed with SigV4. By default (-client wire, see wire.go)
+// the puts go out on pooled keep-alive connections, written and read by a
+// lean HTTP/1.1 client and signed by a lean signer for their one request
+// shape (sign.go; a test holds its signatures to aws-sdk-go-v2's), so that
+// the load generator spends little of the CPU it shares with the server.
+// -client raw sends them through net/http's Client as bench/edge does,
+// signed with aws-sdk-go-v2's signer; -client sdk sends them through
+// aws-sdk-go-v2, to show what the SDK's own cost is. Everything else
+// (setup, the searches, the search benchmark's load) is signed with
+// aws-sdk-go-v2's signer. CPU/object is this
 // process's CPU time (client and server) per call, and cores is how many
 // CPUs that kept busy: well under GOMAXPROCS means the calls wait on
 // something serial (the store's single writer, its fsync).
@@ -28,7 +33,7 @@
 // and on Ctrl-C.
 //
 //	go run ./bench/profiles [-bench put|search|all] [-clients 8] [-duration 3s] [-rounds 3]
-//	                        [-profiles 1000000] [-client wire|raw|sdk] [-dir DIR] [-cpuprofile FILE]
+//	                        [-profiles 1000000] [-client wire|raw|sdk] [-dir DIR] [-cpuprofile FILE] [-trace FILE]
 package main
 
 import (
@@ -50,7 +55,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -128,9 +135,10 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds per figure; medians are reported")
 	profiles := flag.Int("profiles", 1_000_000, "profiles loaded for the search benchmark")
 	loaders := flag.Int("loaders", 64, "concurrent in-process puts while loading")
-	clientKind := flag.String("client", "wire", "wire (signed requests on pooled connections), raw (signed, net/http's client) or sdk (aws-sdk-go-v2) for the puts")
+	clientKind := flag.String("client", "wire", "wire (lean HTTP/1.1 on pooled connections, lean SigV4 signer), raw (net/http's client, aws-sdk-go-v2's signer) or sdk (aws-sdk-go-v2's client) for the puts")
 	dir := flag.String("dir", os.TempDir(), "directory for the store (on the disk you want to measure)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured parts to this file")
+	traceFile := flag.String("trace", "", "write a runtime execution trace (go tool trace) of the run to this file")
 	flag.Parse()
 	*rounds = max(*rounds, 1)
 	gc := server.TuneGC() // what `hotline serve` runs with
@@ -144,6 +152,16 @@ func main() {
 			fatal(err)
 		}
 		atExit(pprof.StopCPUProfile)
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			fatal(err)
+		}
+		if err := trace.Start(f); err != nil {
+			fatal(err)
+		}
+		atExit(trace.Stop)
 	}
 	fmt.Printf("Customer Profiles on loopback HTTP, durable writes, GOMAXPROCS=%d, %s, store under %s\n", runtime.GOMAXPROCS(0), gc, *dir)
 	if *which == "put" || *which == "all" {
@@ -214,7 +232,7 @@ func sdkClient(base string, conns int) *cp.Client {
 // customer is the object of customer i.
 func customer(i int) string {
 	return fmt.Sprintf(`{"accountId":"%010d","firstName":"First%d","lastName":"Last%d","email":"user%d@example.com","phone":"%s","tier":"%s"}`,
-		i, i, i, i, phone(i), []string{"gold", "silver", "bronze"}[i%3])
+		i, i, i, i, phone(i), tiers[i%3])
 }
 
 // phone is customer i's phone number, written as people write them.
@@ -227,7 +245,8 @@ func searchPhone(i int) string {
 	return fmt.Sprintf("+1%03d%03d%04d", 200+i/10_000_000, i/10_000%1000, i%10_000)
 }
 
-// signer signs requests for the profile service with the development pair.
+// signer signs requests for the profile service with the development pair
+// (aws-sdk-go-v2's signer; the wire client signs with its leanSigner).
 type signer struct {
 	v4    *v4.Signer
 	creds aws.Credentials
@@ -255,7 +274,46 @@ func putBody(object string) []byte {
 	return b
 }
 
-func putURL(base string) string { return base + "/domains/" + domain + "/profiles/objects" }
+// appendPutBody appends putBody(customer(i)) to b, without the formatting
+// and the map the wire client would otherwise spend on every call
+// (TestAppendPutBody holds the two to the same bytes). The customer's
+// text needs no JSON escaping but its quotes.
+func appendPutBody(b []byte, i int) []byte {
+	const q = `\"`
+	b = append(b, `{"Object":"{`+q+`accountId`+q+`:`+q...)
+	b = appendPadded(b, i, 10)
+	b = append(b, q+`,`+q+`firstName`+q+`:`+q+`First`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, q+`,`+q+`lastName`+q+`:`+q+`Last`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, q+`,`+q+`email`+q+`:`+q+`user`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `@example.com`+q+`,`+q+`phone`+q+`:`+q+`+1 (`...)
+	b = appendPadded(b, 200+i/10_000_000, 3)
+	b = append(b, ") "...)
+	b = appendPadded(b, i/10_000%1000, 3)
+	b = append(b, '-')
+	b = appendPadded(b, i%10_000, 4)
+	b = append(b, q+`,`+q+`tier`+q+`:`+q...)
+	b = append(b, tiers[i%3]...)
+	return append(b, q+`}","ObjectTypeName":"`+objectType+`"}`...)
+}
+
+var tiers = [...]string{"gold", "silver", "bronze"}
+
+// appendPadded is fmt's %0*d for non-negative v.
+func appendPadded(b []byte, v, width int) []byte {
+	var buf [20]byte
+	digits := strconv.AppendInt(buf[:0], int64(v), 10)
+	for range width - len(digits) {
+		b = append(b, '0')
+	}
+	return append(b, digits...)
+}
+
+func putURL(base string) string { return base + putPath }
+
+const putPath = "/domains/" + domain + "/profiles/objects"
 
 // caller sends one kind of request; next gives each call its argument.
 type caller func(i int) error
@@ -384,9 +442,7 @@ func benchPut(dir string, clients int, d time.Duration, rounds int, kind string)
 	var call caller
 	switch kind {
 	case "wire":
-		call = wireCaller(b.base, clients, http.MethodPut, func(i int) (string, []byte) {
-			return putURL(b.base), putBody(customer(i))
-		})
+		call = wireCaller(b.base, clients, http.MethodPut, putPath, appendPutBody)
 	case "raw":
 		call = rawCaller(b.base, clients, http.MethodPut, func(i int) (string, []byte) {
 			return putURL(b.base), putBody(customer(i))

@@ -3,8 +3,10 @@ package awsmodel
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // pattern is a model pattern translated for RE2. Models are written for Java
@@ -15,6 +17,7 @@ type pattern struct {
 	main    *regexp.Regexp
 	mustNot []*regexp.Regexp // from (?!X): the text must not match ^X here
 	must    []*regexp.Regexp // from (?=X): the text must match ^X here
+	fast    *bytePattern     // main, when a byte table can match it
 }
 
 func (p *pattern) match(s string) bool {
@@ -27,6 +30,9 @@ func (p *pattern) match(s string) bool {
 		if !re.MatchString(s) {
 			return false
 		}
+	}
+	if p.fast != nil {
+		return p.fast.match(s)
 	}
 	return p.main.MatchString(s)
 }
@@ -86,6 +92,7 @@ func compilePattern(src string) (*pattern, error) {
 		return nil, err
 	}
 	p.main = re
+	p.fast = compileBytePattern(rest)
 	return p, nil
 }
 
@@ -129,4 +136,94 @@ func UnenforceablePatterns(s *Service) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// bytePattern matches the commonest model patterns, such as
+// ^[a-zA-Z0-9_-]+$ and ^[a-zA-Z_][a-zA-Z_0-9-]*$, with byte tables rather
+// than the regexp engine, which costs far more per byte: whole-text
+// patterns of single ASCII characters or classes, the last of which may
+// repeat. Such a pattern needs no backtracking, so it matches exactly the
+// strings the regexp matches.
+type bytePattern struct {
+	one  []*[256]bool // the leading single characters
+	rest *[256]bool   // the repeated last class; nil if there is none
+	min  int          // the least repetitions of rest (0 for *, 1 for +)
+}
+
+func (p *bytePattern) match(s string) bool {
+	if len(s) < len(p.one)+p.min || p.rest == nil && len(s) != len(p.one) {
+		return false
+	}
+	for i, set := range p.one {
+		if !set[s[i]] {
+			return false
+		}
+	}
+	for i := len(p.one); i < len(s); i++ {
+		if !p.rest[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// compileBytePattern returns the bytePattern of expr, or nil when expr is
+// not of that form.
+func compileBytePattern(expr string) *bytePattern {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	sub := re.Sub
+	if re.Op != syntax.OpConcat || len(sub) < 3 || sub[0].Op != syntax.OpBeginText || sub[len(sub)-1].Op != syntax.OpEndText {
+		return nil
+	}
+	p := &bytePattern{}
+	items := sub[1 : len(sub)-1]
+	for i, it := range items {
+		last := i == len(items)-1
+		switch {
+		case it.Op == syntax.OpLiteral && it.Flags&syntax.FoldCase == 0:
+			for _, r := range it.Rune {
+				set := asciiSet([]rune{r, r})
+				if set == nil {
+					return nil
+				}
+				p.one = append(p.one, set)
+			}
+		case it.Op == syntax.OpCharClass:
+			set := asciiSet(it.Rune)
+			if set == nil {
+				return nil
+			}
+			p.one = append(p.one, set)
+		case last && (it.Op == syntax.OpStar || it.Op == syntax.OpPlus) && it.Sub[0].Op == syntax.OpCharClass:
+			if p.rest = asciiSet(it.Sub[0].Rune); p.rest == nil {
+				return nil
+			}
+			if it.Op == syntax.OpPlus {
+				p.min = 1
+			}
+		default:
+			return nil
+		}
+	}
+	return p
+}
+
+// asciiSet is the byte table of a class given as rune ranges, or nil when
+// the class reaches beyond ASCII.
+func asciiSet(ranges []rune) *[256]bool {
+	set := new([256]bool)
+	for i := 0; i+1 < len(ranges); i += 2 {
+		lo, hi := ranges[i], ranges[i+1]
+		if lo < 0 || hi >= utf8.RuneSelf {
+			return nil
+		}
+		for r := lo; r <= hi; r++ {
+			set[r] = true
+		}
+	}
+	return set
 }

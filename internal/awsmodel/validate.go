@@ -124,7 +124,7 @@ func (v *validator) check(shapeName, path string, val any) {
 			v.fail(path, val, "Member must be a list")
 			return
 		}
-		v.size(sh, path, val, len(l), "length")
+		checkSize(v, sh, path, val, len(l), "length")
 		for i, x := range l {
 			if x == nil {
 				continue
@@ -137,7 +137,7 @@ func (v *validator) check(shapeName, path string, val any) {
 			v.fail(path, val, "Member must be a map")
 			return
 		}
-		v.size(sh, path, val, len(m), "length")
+		checkSize(v, sh, path, val, len(m), "length")
 		for k, x := range m {
 			v.check(sh.Key.Shape, path+".key", k)
 			if x != nil {
@@ -150,7 +150,10 @@ func (v *validator) check(shapeName, path string, val any) {
 			v.fail(path, val, "Member must be a string")
 			return
 		}
-		v.size(sh, path, str, utf8.RuneCountInString(str), "length")
+		if min, max := sizeBounds(sh); len(str) < min || len(str) > max {
+			// Only a length near a bound needs the runes counted.
+			checkSize(v, sh, path, str, utf8.RuneCountInString(str), "length")
+		}
 		if len(sh.Enum) > 0 && !contains(sh.Enum, str) {
 			v.fail(path, str, "Member must satisfy enum value set: [%s]", strings.Join(sh.Enum, ", "))
 		}
@@ -196,17 +199,41 @@ func (v *validator) check(shapeName, path string, val any) {
 			v.fail(path, val, "Member must be base64-encoded binary data")
 			return
 		}
-		v.size(sh, path, "<binary>", len(b), "length")
+		checkSize(v, sh, path, "<binary>", len(b), "length")
 	}
 }
 
-func (v *validator) size(sh *Shape, path string, val any, n int, what string) {
+// checkSize checks a size against the shape's bounds. It is generic so that
+// a valid string is not boxed into an interface: only a violation keeps it.
+func checkSize[T any](v *validator, sh *Shape, path string, val T, n int, what string) {
 	if sh.Min != nil && float64(n) < *sh.Min {
 		v.fail(path, val, "Member must have %s greater than or equal to %s", what, fmtNum(*sh.Min))
 	}
 	if sh.Max != nil && float64(n) > *sh.Max {
 		v.fail(path, val, "Member must have %s less than or equal to %s", what, fmtNum(*sh.Max))
 	}
+}
+
+// sizeBounds returns byte lengths between which a UTF-8 string certainly
+// has a rune count within the shape's bounds: a string of n bytes has
+// between ceil(n/4) and n runes (each invalid byte counts as one).
+func sizeBounds(sh *Shape) (minBytes, maxBytes int) {
+	minBytes, maxBytes = 0, math.MaxInt
+	if sh.Min != nil {
+		if *sh.Min > math.MaxInt/8 {
+			return math.MaxInt, 0 // always count
+		}
+		minBytes = 4 * int(math.Ceil(*sh.Min))
+	}
+	if sh.Max != nil {
+		if *sh.Max < 0 {
+			return math.MaxInt, 0
+		}
+		if *sh.Max < math.MaxInt/8 {
+			maxBytes = int(*sh.Max) // runes <= bytes <= floor(max)
+		}
+	}
+	return minBytes, maxBytes
 }
 
 func (v *validator) rangeCheck(sh *Shape, path string, val any, f float64) {

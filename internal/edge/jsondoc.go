@@ -318,8 +318,14 @@ func (p *docParser) unescape(start int) (string, bool) {
 			}
 			i += 2
 		case c < utf8.RuneSelf:
-			out = append(out, c)
-			i++
+			// Copy the run of plain ASCII up to the next quote, escape,
+			// control or non-ASCII byte at once.
+			j := i + 1
+			for j < len(b) && b[j] >= ' ' && b[j] < utf8.RuneSelf && b[j] != '"' && b[j] != '\\' {
+				j++
+			}
+			out = append(out, b[i:j]...)
+			i = j
 		default:
 			r, size := utf8.DecodeRune(b[i:])
 			out = utf8.AppendRune(out, r)

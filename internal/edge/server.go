@@ -18,8 +18,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
@@ -117,20 +117,61 @@ func (s *Server) HandleInternal(pattern string, h http.Handler, signed bool) {
 			return
 		}
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, &reqState{id: id})))
+		h.ServeHTTP(w, (&reqState{id: id}).with(r))
 	}))
 }
 
-// reqState is what the edge knows of a verified request: who signed it and
-// the body it read. One context value carries both, so a request costs one
-// context allocation rather than one per value.
+// reqState is what the edge knows of a request: who signed it, the body
+// it read, its request id. It is itself the context the request carries
+// on (the request's own, extended with it), so that one allocation holds
+// everything the edge adds to a request.
 type reqState struct {
+	context.Context // the request's own context
+
 	id   sigv4.Identity
 	body []byte
 	req  request // the decoded operation request, kept here to save an allocation
+
+	// requestID is the X-Amzn-RequestId header's value; its text lives in
+	// idText, so neither the value nor its slice is an allocation of its own.
+	requestID [1]string
+	idText    [36]byte
 }
 
 type stateKey struct{}
+
+// Value implements context.Context: the state under stateKey{}, anything
+// else from the request's own context.
+func (st *reqState) Value(key any) any {
+	if _, ok := key.(stateKey); ok {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
+// with returns r carrying st as its context.
+func (st *reqState) with(r *http.Request) *http.Request {
+	st.Context = r.Context()
+	return r.WithContext(st)
+}
+
+// stateOf returns the state of a request the edge has accepted, or nil.
+func stateOf(r *http.Request) *reqState {
+	if st, ok := r.Context().(*reqState); ok {
+		return st
+	}
+	st, _ := r.Context().Value(stateKey{}).(*reqState)
+	return st
+}
+
+// setRequestID gives the request a new id and returns its header value.
+func (st *reqState) setRequestID() []string {
+	formatRequestID(&st.idText)
+	// The string shares idText's memory, which is never written again;
+	// the header map keeps the state alive as long as it holds the value.
+	st.requestID[0] = unsafe.String(&st.idText[0], len(st.idText))
+	return st.requestID[:]
+}
 
 // IdentityFrom returns the verified caller of the request that ctx belongs to.
 func IdentityFrom(ctx context.Context) (sigv4.Identity, bool) {
@@ -157,8 +198,9 @@ var jsonContentType = []string{"application/json"}
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st := &reqState{}
 	h := w.Header()
-	h[headerRequestID] = []string{requestID()}
+	h[headerRequestID] = st.setRequestID()
 	h["Date"] = httpDate(time.Now())
 	if strings.HasPrefix(r.URL.Path, "/_hotline/") || r.URL.Path == "/metrics" {
 		s.internal.ServeHTTP(w, r)
@@ -180,7 +222,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"this endpoint does not serve the AWS service %q named in the request's credential scope", id.Service))
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, &reqState{id: id, body: body}))
+	st.id, st.body = id, body
+	r = st.with(r)
 	if svc.mux != nil {
 		svc.mux.ServeHTTP(w, r)
 		return
@@ -289,7 +332,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, svc *Service, c
 			"Hotline does not implement %s %s yet; see docs/compatibility.md", svc.Model.Metadata.ServiceID, op.Name))
 	}
 	// AWS throttles before it looks at the request.
-	st, _ := r.Context().Value(stateKey{}).(*reqState)
+	st := stateOf(r)
 	if st == nil {
 		st = &reqState{}
 	}
@@ -394,19 +437,35 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, svc *Service
 	return status
 }
 
-// requestID returns a version 4 UUID for X-Amzn-RequestId. A request id
+// requestID returns a version 4 UUID for X-Amzn-RequestId.
+func requestID() string {
+	var b [36]byte
+	formatRequestID(&b)
+	return string(b[:])
+}
+
+// formatRequestID writes a version 4 UUID in its text form. A request id
 // needs to be unique, not unguessable, so its bits come from math/rand/v2
 // (a per-thread ChaCha8 seeded by the system) instead of a getrandom call
 // per request as uuid.NewString makes.
-func requestID() string {
-	var u uuid.UUID
+func formatRequestID(dst *[36]byte) {
+	var u [16]byte
 	hi, lo := rand.Uint64(), rand.Uint64()
 	for i := range 8 {
 		u[i], u[8+i] = byte(hi>>(8*i)), byte(lo>>(8*i))
 	}
 	u[6] = u[6]&0x0f | 0x40 // version 4
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	return u.String()
+	const digits = "0123456789abcdef"
+	j := 0
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst[j] = '-'
+			j++
+		}
+		dst[j], dst[j+1] = digits[c>>4], digits[c&15]
+		j += 2
+	}
 }
 
 // lastDate is the Date header of the current second, formatted once.
