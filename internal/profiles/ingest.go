@@ -23,9 +23,6 @@ type evaluation struct {
 	keys      []keyValue // in matching order: by key name, then definition
 	uniqueKey string     // the ProfileObjectUniqueKey
 	at        int64      // source-last-updated time (unix nanos); 0 when not mapped
-	// kinds are the comparisons used for custom keys, by key name: an
-	// evaluation made outside the transaction holds only if they still do.
-	kinds map[string]string
 
 	// Room for the values and keys of the usual type.
 	valuesBuf [8]fieldVal
@@ -83,14 +80,8 @@ func uniqueObjectKey(typ, v string) string {
 
 // evaluate reads an object's field values and key values into ev.
 func (w *wtx) evaluate(ev *evaluation, t *objectType, doc map[string]any) error {
-	return evaluate(ev, t, doc, func(key string) (string, error) { return w.kind(key, t) })
-}
-
-// evaluate reads an object's field values and key values into ev,
-// comparing key values as kind says.
-func evaluate(ev *evaluation, t *objectType, doc map[string]any, kindOf func(key string) (string, error)) error {
 	c := t.compiled
-	ev.uniqueKey, ev.at, ev.kinds = "", 0, nil
+	ev.uniqueKey, ev.at = "", 0
 	ev.values = ev.valuesBuf[:0]
 	for _, f := range c.fields {
 		v, ok := f.source.eval(doc)
@@ -99,15 +90,9 @@ func evaluate(ev *evaluation, t *objectType, doc map[string]any, kindOf func(key
 	ev.keys = ev.keysBuf[:0]
 	for i := 0; i < len(c.keys); {
 		key := c.keys[i].name
-		kind, err := kindOf(key)
+		kind, err := w.kind(key, t)
 		if err != nil {
 			return err
-		}
-		if !c.keys[i].std {
-			if ev.kinds == nil {
-				ev.kinds = map[string]string{}
-			}
-			ev.kinds[key] = kind
 		}
 		for ; i < len(c.keys) && c.keys[i].name == key; i++ {
 			d := &c.keys[i]
@@ -172,15 +157,9 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 	if err != nil {
 		return nil, err
 	}
-	// Reading the object under its type needs nothing from the store but
-	// the type and key kinds, so it happens here, before joining the
-	// serial write; the transaction uses it only if what it read still
-	// holds there.
-	pre := s.preEvaluate(ctx, in.DomainName, in.ObjectTypeName, doc)
-	// The stored record holds the text as a JSON string: escaped here, not
-	// in the serial write.
-	textJSON := appendJSONString(make([]byte, 0, jsonStringSize(in.Object)), in.Object)
-	var uk string
+	// The stored record holds the text as a JSON string: escaped here,
+	// once, not in the transaction, which may run twice.
+	c := &putCall{textJSON: appendJSONString(make([]byte, 0, jsonStringSize(in.Object)), in.Object)}
 	// Matching and every write happen in one serializable transaction, so
 	// concurrent first objects of a new customer create one profile.
 	err = s.update(ctx, in.DomainName, func(w *wtx) error {
@@ -191,77 +170,27 @@ func (s *Service) putObject(ctx context.Context, in *api.PutProfileObjectRequest
 		if t == nil {
 			return notFound("ObjectType %s does not exist in domain %s", in.ObjectTypeName, w.dom.Name)
 		}
-		ev, err := w.reuse(pre, t)
-		if err != nil {
+		// The object is read in the transaction (it runs outside the
+		// store's serial section): a rerun reads it afresh, under the type
+		// and key kinds as they are then.
+		if err := w.evaluate(&c.ev, t, doc); err != nil {
 			return err
 		}
-		if ev == nil {
-			ev = new(evaluation)
-			if err := w.evaluate(ev, t, doc); err != nil {
-				return err
-			}
-		}
-		uk = ev.uniqueKey
-		return w.ingest(t, ev, in.Object, textJSON)
+		c.uk = c.ev.uniqueKey
+		return w.ingest(t, &c.ev, in.Object, c.textJSON)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &api.PutProfileObjectResponse{ProfileObjectUniqueKey: &uk}, nil
+	return &api.PutProfileObjectResponse{ProfileObjectUniqueKey: &c.uk}, nil
 }
 
-// preEvaluation is an object read under its type outside the write
-// transaction.
-type preEvaluation struct {
-	t   *objectType // the compiled type it was read under (shared, from s.types)
-	ev  evaluation
-	key [128]byte // room for the type's key
-}
-
-// preEvaluate reads an object under its type in a read transaction; nil
-// when that fails in any way (the write transaction then reads it itself
-// and reports what is wrong).
-func (s *Service) preEvaluate(ctx context.Context, dom, typ string, doc map[string]any) *preEvaluation {
-	pre := new(preEvaluation)
-	_ = s.db.View(ctx, func(tx store.Tx) error {
-		pre.t = nil // (View may run fn again)
-		t, err := s.compiledType(tx, appendTypeKey(pre.key[:0], dom, typ), typ)
-		if err != nil || t == nil {
-			return err
-		}
-		err = evaluate(&pre.ev, t, doc, func(key string) (string, error) {
-			if k, ok := standardKinds[key]; ok {
-				return k, nil
-			}
-			return customKind(tx, dom, key, t)
-		})
-		if err == nil {
-			pre.t = t
-		}
-		return nil
-	})
-	if pre.t == nil {
-		return nil
-	}
-	return pre
-}
-
-// reuse returns the evaluation made before the transaction when the type
-// and key kinds it used are still those of the domain; nil otherwise.
-func (w *wtx) reuse(pre *preEvaluation, t *objectType) (*evaluation, error) {
-	if pre == nil || pre.t != t {
-		return nil, nil
-	}
-	for key, kind := range pre.ev.kinds {
-		k, err := w.kind(key, t)
-		if err != nil {
-			return nil, err
-		}
-		if k != kind {
-			return nil, nil
-		}
-	}
-	return &pre.ev, nil
+// putCall is what one PutProfileObject keeps across the runs of its
+// transaction, in one allocation.
+type putCall struct {
+	textJSON []byte // the object's text as a JSON string
+	ev       evaluation
+	uk       string
 }
 
 // ingest finds (or creates) the object's profile and stores the object on
@@ -318,7 +247,8 @@ func (w *wtx) ingest(t *objectType, ev *evaluation, text string, textJSON []byte
 	ref := o.ref()
 	if found {
 		// The new version replaces the old one wholesale.
-		o.Created, o.stored = prev.Created, prev.stored
+		o.Created = prev.Created
+		o.setStored(*prev.stored)
 		prevRef := ref // (the record's own names, always)
 		if prev.Type != o.Type || prev.UniqueKey != o.UniqueKey {
 			prevRef = prev.ref()

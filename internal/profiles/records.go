@@ -104,6 +104,8 @@ type profileRecord struct {
 	stored  *profileState // what the store's indexes hold for it; nil when new
 	raw     []byte        // the record as loaded, to skip saving it unchanged
 	deleted bool
+	// storedBuf is where stored points once set: no allocation of its own.
+	storedBuf profileState
 }
 
 // profileState is the part of a profile that secondary indexes mirror.
@@ -127,8 +129,22 @@ func comparePairs(a, b keyPair) int {
 	return strings.Compare(a.value, b.value)
 }
 
-func (p *profileRecord) state() *profileState {
-	st := &profileState{expires: p.Expires, metering: meteringCount(p.Objects)}
+// setStored records st as what the store's indexes now hold.
+func (p *profileRecord) setStored(st *profileState) {
+	p.storedBuf = *st
+	p.stored = &p.storedBuf
+	// The copy's slices use its own room when they fit there.
+	if len(st.pairs) <= len(p.storedBuf.pairsBuf) {
+		p.stored.pairs = append(p.storedBuf.pairsBuf[:0], st.pairs...)
+	}
+	if len(st.types) <= len(p.storedBuf.typesBuf) {
+		p.stored.types = append(p.storedBuf.typesBuf[:0], st.types...)
+	}
+}
+
+// state returns the profile's state, in st.
+func (p *profileRecord) state(st *profileState) *profileState {
+	*st = profileState{expires: p.Expires, metering: meteringCount(p.Objects)}
 	st.pairs = st.pairsBuf[:0]
 	for k, vals := range p.Keys {
 		for v := range vals {
@@ -401,7 +417,8 @@ type objectRecord struct {
 	Created int64               `json:"ca"`
 	Expires int64               `json:"x"`
 
-	stored *objectState
+	stored    *objectState
+	storedBuf objectState // where stored points once set
 	// objectJSON is Object encoded as a JSON string, when it was encoded
 	// ahead of the write transaction (see appendJSON).
 	objectJSON []byte
@@ -421,8 +438,14 @@ type objectState struct {
 	size      int64
 }
 
-func (o *objectRecord) state() *objectState {
-	return &objectState{profileID: o.ProfileID, seq: o.Seq, expires: o.Expires, size: o.textSize()}
+func (o *objectRecord) state() objectState {
+	return objectState{profileID: o.ProfileID, seq: o.Seq, expires: o.Expires, size: o.textSize()}
+}
+
+// setStored records st as what the store's indexes now hold.
+func (o *objectRecord) setStored(st objectState) {
+	o.storedBuf = st
+	o.stored = &o.storedBuf
 }
 
 // textSize is the length of the object's text.

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
@@ -35,6 +37,7 @@ type wtx struct {
 	types     map[string]*objectType
 	kinds     map[string]string // custom key kinds read so far (made on first use)
 	stats     domainStats       // changes to apply on commit
+	state     profileState      // room for the new state of a profile being saved
 
 	// key is where the key of each Get, Put and Delete is built (the store
 	// copies what it keeps of a key); bounds holds a scan's bounds, which
@@ -130,8 +133,10 @@ func (w *wtx) profile(id string) (*profileRecord, bool, error) {
 	if p.Fields == nil {
 		p.Fields = map[string]*fieldValue{}
 	}
-	p.raw = bytes.Clone(b)
-	p.stored = p.state()
+	// The store's slice stays valid until the transaction ends, which
+	// this record does not outlive: commit compares with it uncopied.
+	p.raw = b
+	p.stored = p.state(&p.storedBuf)
 	w.profiles[id] = p
 	if p.expired(w.nowNs) {
 		return nil, false, w.deleteProfile(p)
@@ -189,7 +194,7 @@ var noProfileState profileState
 // line with it.
 func (w *wtx) saveProfile(p *profileRecord, b []byte) error {
 	dom := w.dom.Name
-	now, old := p.state(), p.stored
+	now, old := p.state(&w.state), p.stored
 	if old == nil {
 		old = &noProfileState
 		w.stats.Profiles++
@@ -254,7 +259,10 @@ func (w *wtx) saveProfile(p *profileRecord, b []byte) error {
 		}
 	}
 	w.stats.Metering += now.metering - old.metering
-	p.stored, p.raw = now, b
+	// b is the caller's buffer, which it reuses: a profile saved is not
+	// compared again (were it committed again, it would be saved again).
+	p.setStored(now)
+	p.raw = nil
 	w.key = appendProfileKey(w.key[:0], dom, p.ID)
 	return w.put(b)
 }
@@ -343,7 +351,7 @@ func (w *wtx) loadObject(typ, uk string, head bool) (*objectRecord, bool, error)
 	if err != nil {
 		return nil, false, fmt.Errorf("store: corrupt record %s: %w", w.key, err)
 	}
-	o.stored = o.state()
+	o.setStored(o.state())
 	return o, true, nil
 }
 
@@ -356,7 +364,7 @@ func (w *wtx) saveObject(o *objectRecord) error {
 	now, old := o.state(), o.stored
 	if old == nil {
 		w.stats.Objects++
-		old = &objectState{}
+		old = new(objectState)
 	}
 	w.stats.Bytes += now.size - old.size
 	if old.profileID != now.profileID || old.seq != now.seq {
@@ -386,9 +394,29 @@ func (w *wtx) saveObject(o *objectRecord) error {
 			return err
 		}
 	}
-	o.stored = now
+	o.setStored(now)
 	w.key = appendObjectKey(w.key[:0], dom, o.Type, o.UniqueKey)
-	return w.put(o.appendJSON(make([]byte, 0, o.jsonSize())))
+	buf := getEncodeBuf()
+	b := o.appendJSON(slices.Grow((*buf)[:0], o.jsonSize()))
+	err := w.put(b)
+	putEncodeBuf(buf, b)
+	return err
+}
+
+// encodeBufs are buffers records are encoded into: the store copies what
+// it is given, so one buffer serves one write after another.
+var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+func getEncodeBuf() *[]byte { return encodeBufs.Get().(*[]byte) }
+
+// putEncodeBuf returns buf, which b (grown from it) now is, to the pool;
+// a very large one is left to the collector.
+func putEncodeBuf(buf *[]byte, b []byte) {
+	if cap(b) > 64<<10 {
+		return
+	}
+	*buf = b[:0]
+	encodeBufs.Put(buf)
 }
 
 // deleteObject removes an object record and its index entries; the
@@ -512,21 +540,17 @@ func (w *wtx) purgeDue(limit int) (done bool, err error) {
 
 // commit saves every changed profile and the statistics.
 func (w *wtx) commit() error {
-	for _, id := range sortedKeys(w.profiles) {
-		p := w.profiles[id]
-		if p.deleted {
-			continue
+	if len(w.profiles) == 1 { // the usual write: no order to keep
+		for _, p := range w.profiles {
+			if err := w.commitProfile(p); err != nil {
+				return err
+			}
 		}
-		p.refreshStandardKeys()
-		b, err := p.appendJSON(make([]byte, 0, len(p.raw)+512))
-		if err != nil {
-			return err
-		}
-		if p.stored != nil && bytes.Equal(b, p.raw) {
-			continue // loaded, not changed
-		}
-		if err := w.saveProfile(p, b); err != nil {
-			return err
+	} else {
+		for _, id := range sortedKeys(w.profiles) {
+			if err := w.commitProfile(w.profiles[id]); err != nil {
+				return err
+			}
 		}
 	}
 	if w.stats == (domainStats{}) {
@@ -534,8 +558,10 @@ func (w *wtx) commit() error {
 	}
 	// Every transaction that adds or removes something changes the
 	// domain's statistics: done at commit, so that concurrent
-	// transactions do not conflict over them.
-	delta, key, s := w.stats, statsKey(w.dom.Name), w.s
+	// transactions do not conflict over them. The key is built here, not
+	// in the store's serial section.
+	delta, s := w.stats, w.s
+	key := []byte(statsKey(w.dom.Name))
 	w.stats = domainStats{}
 	return store.Defer(w.tx, func(tx store.RwTx) error {
 		st, err := s.readStats(tx, key)
@@ -549,9 +575,26 @@ func (w *wtx) commit() error {
 		b := st.appendJSON(nil)
 		// The next write reads these bytes back: decoded already. (Kept even
 		// if this transaction fails: the entry is only used on equal bytes.)
-		s.stats.put(key, b, st)
-		return tx.Put([]byte(key), b)
+		// The store copies b, so the cache may keep it as it is.
+		s.stats.putOwned(key, b, st)
+		return tx.Put(key, b)
 	})
+}
+
+// commitProfile saves a loaded or new profile unless it is deleted or
+// unchanged.
+func (w *wtx) commitProfile(p *profileRecord) error {
+	if p.deleted {
+		return nil
+	}
+	p.refreshStandardKeys()
+	buf := getEncodeBuf()
+	b, err := p.appendJSON(slices.Grow((*buf)[:0], len(p.raw)+512))
+	if err == nil && (p.stored == nil || !bytes.Equal(b, p.raw)) {
+		err = w.saveProfile(p, b)
+	} // else unchanged since loaded
+	putEncodeBuf(buf, b)
+	return err
 }
 
 // PurgeExpired deletes every expired object and profile in every domain

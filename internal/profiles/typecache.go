@@ -27,15 +27,8 @@ type cached[V any] struct {
 	v   V
 }
 
-// get returns the value decoded from raw (nil raw: from an absent record).
-func (c *recordCache[V]) get(key string, raw []byte) (V, bool) {
-	c.mu.RLock()
-	e, ok := c.m[key]
-	c.mu.RUnlock()
-	return e.match(ok, raw)
-}
-
-// lookup is get with the key in bytes.
+// lookup returns the value decoded from raw (nil raw: from an absent
+// record).
 func (c *recordCache[V]) lookup(key, raw []byte) (V, bool) {
 	c.mu.RLock()
 	e, ok := c.m[string(key)]
@@ -55,6 +48,25 @@ func (c *recordCache[V]) put(key string, raw []byte, v V) {
 	if raw != nil {
 		raw = bytes.Clone(raw)
 	}
+	c.set(key, raw, v)
+}
+
+// putOwned is put for a raw that nothing else will modify: it is kept
+// without a copy. The key is given in bytes; an entry already there
+// keeps its key string.
+func (c *recordCache[V]) putOwned(key, raw []byte, v V) {
+	c.mu.Lock()
+	if e, ok := c.m[string(key)]; ok {
+		e.raw, e.v = raw, v
+		c.m[string(key)] = e
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.set(string(key), raw, v)
+}
+
+func (c *recordCache[V]) set(key string, raw []byte, v V) {
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]cached[V]{}
@@ -131,19 +143,19 @@ func (s *Service) compiledType(tx store.Tx, keyBytes []byte, name string) (*obje
 // readStats returns a copy of a domain's statistics (zero when absent).
 // Every write reads and rewrites them, so the decoded value is kept with
 // its bytes like the other cached records.
-func (s *Service) readStats(tx store.Tx, key string) (domainStats, error) {
-	raw, err := getRaw(tx, key)
+func (s *Service) readStats(tx store.Tx, key []byte) (domainStats, error) {
+	raw, err := getRawKey(tx, key)
 	if err != nil || raw == nil {
 		return domainStats{}, err
 	}
-	if st, ok := s.stats.get(key, raw); ok {
+	if st, ok := s.stats.lookup(key, raw); ok {
 		return st, nil
 	}
 	var st domainStats
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return domainStats{}, fmt.Errorf("store: corrupt record %s: %w", key, err)
 	}
-	s.stats.put(key, raw, st)
+	s.stats.put(string(key), raw, st)
 	return st, nil
 }
 
