@@ -30,17 +30,71 @@ func newMemtable() *memtable {
 	return btree.NewBTreeGOptions(entryLess, btree.Options{NoLocks: true})
 }
 
-// newEntry copies key and value into one allocation. The value is never
-// nil, so an empty value stays distinct from a missing key.
+// newEntry copies key and value into the entry's own allocation when they
+// fit (the key alone otherwise), so that a tree comparison, which reads
+// the entry and then its key, costs one cache miss rather than two. The
+// value is never nil, so an empty value stays distinct from a missing key.
 func newEntry(key, value []byte, deleted bool) *entry {
-	buf := make([]byte, len(key)+len(value))
-	copy(buf, key)
-	copy(buf[len(key):], value)
-	e := &entry{key: buf[:len(key):len(key)], deleted: deleted}
+	if deleted {
+		value = nil
+	}
+	if e, buf := allocEntry(len(key) + len(value)); buf != nil {
+		copy(buf, key)
+		copy(buf[len(key):], value)
+		e.key, e.deleted = buf[:len(key):len(key)], deleted
+		if !deleted {
+			e.value = buf[len(key):len(buf):len(buf)]
+		}
+		return e
+	}
+	// Too large together: the key inline if it fits, the value apart.
+	e, k := allocEntry(len(key))
+	if k == nil {
+		k = make([]byte, len(key))
+	}
+	copy(k, key)
+	e.key, e.deleted = k[:len(key):len(key)], deleted
 	if !deleted {
-		e.value = buf[len(key):]
+		e.value = make([]byte, len(value))
+		copy(e.value, value)
 	}
 	return e
+}
+
+// inlineEntry is an entry with room for n bytes after it.
+type inlineEntry[B any] struct {
+	entry
+	b B
+}
+
+// allocEntry returns an entry with n bytes of room in the same allocation,
+// or nil room when n is over the largest size. The sizes fill Go's size
+// classes of 96 to 512 bytes (an entry is 64).
+func allocEntry(n int) (*entry, []byte) {
+	switch {
+	case n <= 32:
+		x := new(inlineEntry[[32]byte])
+		return &x.entry, x.b[:n]
+	case n <= 64:
+		x := new(inlineEntry[[64]byte])
+		return &x.entry, x.b[:n]
+	case n <= 96:
+		x := new(inlineEntry[[96]byte])
+		return &x.entry, x.b[:n]
+	case n <= 128:
+		x := new(inlineEntry[[128]byte])
+		return &x.entry, x.b[:n]
+	case n <= 192:
+		x := new(inlineEntry[[192]byte])
+		return &x.entry, x.b[:n]
+	case n <= 256:
+		x := new(inlineEntry[[256]byte])
+		return &x.entry, x.b[:n]
+	case n <= 448:
+		x := new(inlineEntry[[448]byte])
+		return &x.entry, x.b[:n]
+	}
+	return new(entry), nil
 }
 
 func checkKey(key []byte) error {
@@ -70,6 +124,7 @@ type readTx struct {
 	// reads, in an optimistic transaction, records what the function read
 	// from the shared layers (mems[0] is then its own writes).
 	reads *readSet
+	spare *merge // a merge to reuse (see newMerge)
 }
 
 // lookup returns key's state in the layers: the value, or found == false.
@@ -231,25 +286,39 @@ type merge struct {
 	cs      []cursor
 	reverse bool
 	probe   entry
+	buf     [4]cursor     // cs's room: three memtables and bbolt
+	bc      *bbolt.Cursor // reused by the next scan
 }
 
+// newMerge takes the tx's spare merge if it has one (a scan inside a
+// scan's body gets a new one), so that a function's scans do not allocate.
 func (t *readTx) newMerge(reverse bool) *merge {
-	m := &merge{t: t, reverse: reverse}
+	m := t.spare
+	if m == nil {
+		m = &merge{t: t, bc: t.b.Cursor()}
+	}
+	t.spare = nil
+	m.reverse = reverse
+	m.cs = m.buf[:0]
 	for _, mt := range t.mems {
 		if mt != nil {
-			m.cs = append(m.cs, cursor{it: mt.Iter()})
+			m.cs = append(m.cs, cursor{it: m.buf[len(m.cs)].it})
+			m.cs[len(m.cs)-1].it.Init(mt, false)
 		}
 	}
-	m.cs = append(m.cs, cursor{bc: t.b.Cursor()})
+	m.cs = append(m.cs, cursor{bc: m.bc})
 	return m
 }
 
 func (m *merge) release() {
 	for i := range m.cs {
-		if m.cs[i].bc == nil {
-			m.cs[i].it.Release()
+		c := &m.cs[i]
+		if c.bc == nil {
+			c.it.Release()
 		}
+		c.k, c.v = nil, nil
 	}
+	m.t.spare = m
 }
 
 // seekFrom positions every layer on its first key >= key (> key if after),
@@ -423,6 +492,15 @@ func (g *groupTx) set(e *entry) {
 	} else {
 		g.rec = appendOp(g.rec, opPut, e.key, e.value)
 	}
+}
+
+// setAll moves a validated optimistic transaction's writes into the working
+// tree, in key order.
+func (g *groupTx) setAll(own *memtable) {
+	own.Scan(func(e *entry) bool {
+		g.set(e)
+		return true
+	})
 }
 
 func (t *writeTx) Put(key, value []byte) error { return t.write(key, value, false) }

@@ -190,10 +190,7 @@ func (db *DB) commitOptimistic(c *call, gt *groupTx, frozen *memtable, floor uin
 	if o.snap < floor || o.set.changedSince(o.snap, gt.work, frozen) {
 		return false, nil
 	}
-	o.own.Scan(func(e *entry) bool {
-		gt.set(e)
-		return true
-	})
+	gt.setAll(o.own)
 	w.deferred = o.deferred
 	return true, runDeferred(c, w)
 }
