@@ -267,6 +267,11 @@ func (w *wtx) ingest(t *objectType, ev *evaluation, text string, textJSON []byte
 		return badRequest("profile %s would hold %d bytes of objects; a profile may hold at most %d",
 			p.ID, p.Bytes+int64(len(text)), q.MaxProfileBytes)
 	}
+	if found && p == old && prev.Seq == p.Seq {
+		// The new version replaces the profile's newest object: it keeps
+		// that place (and its index entry) instead of taking the next.
+		p.Seq--
+	}
 	attachObject(p, o)
 	if err := w.applyFields(p, t, ev, o, created); err != nil {
 		return err
