@@ -143,26 +143,8 @@ func main() {
 	*rounds = max(*rounds, 1)
 	gc := server.TuneGC() // what `hotline serve` runs with
 
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fatal(err)
-		}
-		atExit(pprof.StopCPUProfile)
-	}
-	if *traceFile != "" {
-		f, err := os.Create(*traceFile)
-		if err != nil {
-			fatal(err)
-		}
-		if err := trace.Start(f); err != nil {
-			fatal(err)
-		}
-		atExit(trace.Stop)
-	}
+	record(*cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
+	record(*traceFile, trace.Start, trace.Stop)
 	fmt.Printf("Customer Profiles on loopback HTTP, durable writes, GOMAXPROCS=%d, %s, store under %s\n", runtime.GOMAXPROCS(0), gc, *dir)
 	if *which == "put" || *which == "all" {
 		benchPut(*dir, *clients, *duration, *rounds, *clientKind)
@@ -170,6 +152,22 @@ func main() {
 	if *which == "search" || *which == "all" {
 		benchSearch(*dir, *profiles, *loaders, *clients, *duration, *rounds)
 	}
+}
+
+// record starts a recording (a CPU profile, a trace) into the file at
+// path, if one is named, and stops it at exit.
+func record(path string, start func(io.Writer) error, stop func()) {
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fatal(err)
+	}
+	if err := start(f); err != nil {
+		fatal(err)
+	}
+	atExit(stop)
 }
 
 // bench is a server with the bench domain and type.
