@@ -2,6 +2,7 @@ package edge
 
 import (
 	"encoding/json"
+	"github.com/hotline-dev/hotline/internal/jsonscan"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -284,39 +285,25 @@ func (p *docParser) unescape(start int) (string, bool) {
 			if i+1 >= len(b) {
 				return "", false
 			}
-			switch b[i+1] {
-			case '"', '\\', '/':
-				out = append(out, b[i+1])
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r := getu4(b[i:])
-				if r < 0 {
-					return "", false
-				}
-				i += 6
-				if utf16.IsSurrogate(r) {
-					if dec := utf16.DecodeRune(r, getu4(b[i:])); dec != unicode.ReplacementChar {
-						i += 6
-						out = utf8.AppendRune(out, dec)
-						continue
-					}
-					r = unicode.ReplacementChar
-				}
-				out = utf8.AppendRune(out, r)
+			if e, ok := jsonscan.SimpleEscape(b[i+1]); ok {
+				out = append(out, e)
+				i += 2
 				continue
-			default:
+			}
+			r := getu4(b[i:]) // -1 unless \u and four hex digits
+			if r < 0 {
 				return "", false
 			}
-			i += 2
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if dec := utf16.DecodeRune(r, getu4(b[i:])); dec != unicode.ReplacementChar {
+					i += 6
+					out = utf8.AppendRune(out, dec)
+					continue
+				}
+				r = unicode.ReplacementChar
+			}
+			out = utf8.AppendRune(out, r)
 		case c < utf8.RuneSelf:
 			// Copy the run of plain ASCII up to the next quote, escape,
 			// control or non-ASCII byte at once.

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"encoding/json"
+	"github.com/hotline-dev/hotline/internal/jsonscan"
 	"unicode/utf8"
 )
 
@@ -209,22 +210,11 @@ func (p *objectParser) escaped(start int) (string, bool) {
 		if p.i++; p.i == len(p.s) {
 			return "", false
 		}
-		switch p.s[p.i] {
-		case '"', '\\', '/':
-			b = append(b, p.s[p.i])
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		default: // \u (surrogates and all) is encoding/json's
+		e, ok := jsonscan.SimpleEscape(p.s[p.i])
+		if !ok { // \u (surrogates and all) is encoding/json's
 			return "", false
 		}
+		b = append(b, e)
 	}
 	return "", false
 }

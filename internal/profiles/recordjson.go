@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"encoding/json"
+	"github.com/hotline-dev/hotline/internal/jsonscan"
 	"slices"
 	"strconv"
 	"strings"
@@ -618,22 +619,11 @@ func unescape(q []byte) (string, bool) {
 			continue
 		}
 		i++ // str saw to it that an escape is followed by a byte
-		switch span[i] {
-		case '"', '\\', '/':
-			out = append(out, span[i])
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		default: // \u, or not an escape at all
+		e, ok := jsonscan.SimpleEscape(span[i])
+		if !ok { // \u, or not an escape at all
 			return unescapeJSON(q)
 		}
+		out = append(out, e)
 	}
 	return string(out), true
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/hotline-dev/hotline/internal/jsonscan"
 	"slices"
 	"sort"
 	"strconv"
@@ -329,19 +330,11 @@ func (p *parser) escaped(start int) (string, error) {
 				p.plain = false
 			}
 		}
+		if c, ok := jsonscan.SimpleEscape(e); ok {
+			b = append(b, c)
+			continue
+		}
 		switch e {
-		case '"', '\\', '/':
-			b = append(b, e)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
 		case 'u':
 			r, ok := p.hex4()
 			if !ok {
