@@ -514,6 +514,13 @@ func (r *run) loop(ctx context.Context, rd rowReader) error {
 		}
 	}
 	for !(stopping && inflight == 0) && !(eof && r.track.next == r.track.read) {
+		// An interruption comes first: select picks at random among ready
+		// cases, and would otherwise go on sending work it is ready for.
+		if done != nil && ctx.Err() != nil {
+			done = nil
+			stop(ErrInterrupted)
+			continue
+		}
 		var rowsCh <-chan readItem
 		if !eof && !stopping && r.track.read-r.track.next < int64(r.opts.window) {
 			rowsCh = rows
