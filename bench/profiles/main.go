@@ -33,7 +33,7 @@
 // and on Ctrl-C.
 //
 //	go run ./bench/profiles [-bench put|search|all] [-clients 8] [-duration 3s] [-rounds 3]
-//	                        [-profiles 1000000] [-client wire|raw|sdk] [-dir DIR] [-cpuprofile FILE] [-trace FILE]
+//	                        [-profiles 1000000] [-client wire|raw|sdk] [-dir DIR] [-cpuprofile FILE] [-trace FILE] [-memprofile FILE]
 package main
 
 import (
@@ -139,12 +139,16 @@ func main() {
 	dir := flag.String("dir", os.TempDir(), "directory for the store (on the disk you want to measure)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured parts to this file")
 	traceFile := flag.String("trace", "", "write a runtime execution trace (go tool trace) of the run to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile (go tool pprof -sample_index=alloc_space) of the run to this file")
 	flag.Parse()
 	*rounds = max(*rounds, 1)
 	gc := server.TuneGC() // what `hotline serve` runs with
 
 	record(*cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
 	record(*traceFile, trace.Start, trace.Stop)
+	var allocs io.Writer
+	record(*memProfile, func(w io.Writer) error { allocs = w; return nil },
+		func() { _ = pprof.Lookup("allocs").WriteTo(allocs, 0) })
 	fmt.Printf("Customer Profiles on loopback HTTP, durable writes, GOMAXPROCS=%d, %s, store under %s\n", runtime.GOMAXPROCS(0), gc, *dir)
 	if *which == "put" || *which == "all" {
 		benchPut(*dir, *clients, *duration, *rounds, *clientKind)

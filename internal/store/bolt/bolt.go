@@ -190,7 +190,8 @@ type DB struct {
 	// Leader state: only the goroutine leading a group touches it, and
 	// leadership passes under mu (Close reads it once no one leads).
 	wal         *walFile
-	activeBytes int64 // WAL bytes behind the active memtable
+	spareRec    []byte // the last group's record buffer; only the leader touches it
+	activeBytes int64  // WAL bytes behind the active memtable
 
 	failed atomic.Pointer[error] // set once, when the WAL or a checkpoint fails
 
@@ -758,7 +759,7 @@ func (db *DB) commit(g *group) {
 		}
 	}()
 	b := btx.Bucket(bucket)
-	gt := &groupTx{work: active.Copy(), rec: newRecord(4096), seq: db.seq + 1}
+	gt := &groupTx{work: active.Copy(), rec: db.takeRecord(), seq: db.seq + 1}
 	live := slices.Clone(g.calls)
 	ok := make([]*call, 0, len(live))
 	for i := 0; ; i++ {
@@ -816,11 +817,36 @@ func (db *DB) commit(g *group) {
 	db.active, db.seq = gt.work, gt.seq
 	db.layers.Unlock()
 	db.activeBytes += int64(len(gt.rec))
+	db.keepRecord(gt.rec)
 	db.commits.Add(1)
 	db.txs.Add(uint64(len(ok)))
 	processStats.commits.Add(1)
 	processStats.txs.Add(uint64(len(ok)))
 	db.maybeCheckpoint()
+}
+
+// maxKeptRecord is the largest record buffer kept for the next group: a
+// rare huge group should not pin its buffer for the life of the store.
+const maxKeptRecord = 1 << 20
+
+// takeRecord returns an empty record buffer for a new group: the previous
+// group's, once it is written, or a new one. Groups run one at a time, so
+// the buffer needs no lock; a leader killed by runtime.Goexit just leaves
+// a nil one behind.
+func (db *DB) takeRecord() []byte {
+	rec := db.spareRec
+	db.spareRec = nil
+	if rec == nil {
+		return newRecord(4096)
+	}
+	return rec[:recordHeader]
+}
+
+// keepRecord keeps a written record's buffer for the next group.
+func (db *DB) keepRecord(rec []byte) {
+	if cap(rec) <= maxKeptRecord {
+		db.spareRec = rec
+	}
 }
 
 // join moves the writers queued meanwhile into the running group g.

@@ -480,13 +480,7 @@ func (t *writeTx) write(key, value []byte, deleted bool) error {
 // set writes e into the working tree as part of the current member, and
 // its operation into the record.
 func (g *groupTx) set(e *entry) {
-	e.seq = g.seq
-	prev, replaced := g.work.Set(e)
-	u := undo{key: e.key}
-	if replaced {
-		u.prev = prev
-	}
-	g.undo = append(g.undo, u)
+	g.insert(e)
 	if e.deleted {
 		g.rec = appendOp(g.rec, opDelete, e.key, nil)
 	} else {
@@ -494,13 +488,26 @@ func (g *groupTx) set(e *entry) {
 	}
 }
 
+// insert writes e into the working tree as part of the current member.
+func (g *groupTx) insert(e *entry) {
+	e.seq = g.seq
+	prev, replaced := g.work.Set(e)
+	u := undo{key: e.key}
+	if replaced {
+		u.prev = prev
+	}
+	g.undo = append(g.undo, u)
+}
+
 // setAll moves a validated optimistic transaction's writes into the working
-// tree, in key order.
-func (g *groupTx) setAll(own *memtable) {
+// tree, in key order, and its operations (own encoded by encodeOps) into
+// the record.
+func (g *groupTx) setAll(own *memtable, ops []byte) {
 	own.Scan(func(e *entry) bool {
-		g.set(e)
+		g.insert(e)
 		return true
 	})
+	g.rec = append(g.rec, ops...)
 }
 
 func (t *writeTx) Put(key, value []byte) error { return t.write(key, value, false) }

@@ -66,6 +66,7 @@ type benchFixture struct {
 	activeSeq      uint64
 	perLayer       int
 	own            []*memtable // one new customer each, as an optimistic tx holds it
+	ops            [][]byte    // own's operations, as encodeOps encodes them
 }
 
 const benchCustomers = 18000 // ~200k keys per layer
@@ -136,6 +137,7 @@ func getFixture(b *testing.B) *benchFixture {
 				own.Set(newEntry(k, make([]byte, sizes[j]), false))
 			}
 			f.own = append(f.own, own)
+			f.ops = append(f.ops, *encodeOps(new([]byte), own))
 		}
 		fixture = f
 	})
@@ -155,9 +157,9 @@ func BenchmarkGroupSet(b *testing.B) {
 	for b.Loop() {
 		gt := &groupTx{work: f.active.Copy(), rec: newRecord(4096), seq: f.activeSeq + 1}
 		for range 3 {
-			own := f.own[n%len(f.own)]
+			i := n % len(f.own)
 			n++
-			gt.setAll(own)
+			gt.setAll(f.own[i], f.ops[i])
 			gt.undo = gt.undo[:0]
 		}
 	}
@@ -185,7 +187,7 @@ func BenchmarkChangedSince(b *testing.B) {
 	f := getFixture(b)
 	work := f.active.Copy()
 	gt := &groupTx{work: work, rec: newRecord(4096), seq: f.activeSeq + 1}
-	gt.setAll(f.own[1000])
+	gt.setAll(f.own[1000], f.ops[1000])
 	sets := make([]*readSet, 256)
 	for i := range sets {
 		sets[i] = benchReadSet(f, i*37)

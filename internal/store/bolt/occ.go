@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/hotline-dev/hotline/internal/store"
 	berrors "go.etcd.io/bbolt/errors"
@@ -114,6 +115,9 @@ type optTx struct {
 	snap     uint64
 	set      readSet
 	deferred []func(store.RwTx) error
+	// ops are own's operations in WAL form, encoded by the caller so that
+	// the leader only copies them into the group's record.
+	ops *[]byte
 }
 
 func (t *optTx) write(key, value []byte, deleted bool) error {
@@ -177,7 +181,29 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 	if t.own.Len() == 0 && len(t.deferred) == 0 {
 		return nil
 	}
+	t.ops = encodeOps(opsPool.Get().(*[]byte), t.own)
+	defer func() {
+		*t.ops = (*t.ops)[:0]
+		opsPool.Put(t.ops)
+	}()
 	return db.submit(ctx, &call{fn: fn, opt: t, wake: make(chan struct{}, 1)})
+}
+
+// opsPool holds the buffers optimistic transactions encode their
+// operations into; the leader has copied them once submit returns.
+var opsPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// encodeOps appends own's entries, in key order, as WAL operations.
+func encodeOps(buf *[]byte, own *memtable) *[]byte {
+	own.Scan(func(e *entry) bool {
+		if e.deleted {
+			*buf = appendOp(*buf, opDelete, e.key, nil)
+		} else {
+			*buf = appendOp(*buf, opPut, e.key, e.value)
+		}
+		return true
+	})
+	return buf
 }
 
 // commitOptimistic validates c's optimistic transaction against the group's
@@ -190,7 +216,7 @@ func (db *DB) commitOptimistic(c *call, gt *groupTx, frozen *memtable, floor uin
 	if o.snap < floor || o.set.changedSince(o.snap, gt.work, frozen) {
 		return false, nil
 	}
-	gt.setAll(o.own)
+	gt.setAll(o.own, *o.ops)
 	w.deferred = o.deferred
 	return true, runDeferred(c, w)
 }
