@@ -173,6 +173,9 @@ func (p *profileRecord) appendJSON(dst []byte) ([]byte, error) {
 	dst = appendIntMember(dst, "ca", p.Created)
 	dst = appendIntMember(dst, "ua", p.Updated)
 	dst = appendIntMember(dst, "x", p.Expires)
+	if p.Queue != 0 {
+		dst = appendIntMember(dst, "q", p.Queue)
+	}
 	return append(dst, '}'), nil
 }
 
@@ -299,6 +302,9 @@ func (o *objectRecord) appendJSON(dst []byte) []byte {
 	dst = appendIntMember(dst, "a", o.At)
 	dst = appendIntMember(dst, "ca", o.Created)
 	dst = appendIntMember(dst, "x", o.Expires)
+	if o.Queue != 0 {
+		dst = appendIntMember(dst, "q", o.Queue)
+	}
 	return append(dst, '}')
 }
 
@@ -770,6 +776,10 @@ func (d *recordDecoder) profile(p *profileRecord) bool {
 			if ok = once(&seen, 9); ok {
 				p.Expires, ok = d.int(64)
 			}
+		case "q":
+			if ok = once(&seen, 10); ok {
+				p.Queue, ok = d.int(64)
+			}
 		}
 		// "ep" (engagement preferences) and anything else: encoding/json.
 		return ok
@@ -953,6 +963,10 @@ func (d *recordDecoder) object(o *objectRecord) bool {
 		case "x":
 			if ok = once(&seen, 8); ok {
 				o.Expires, ok = d.int(64)
+			}
+		case "q":
+			if ok = once(&seen, 9); ok {
+				o.Queue, ok = d.int(64)
 			}
 		}
 		return ok

@@ -100,10 +100,16 @@ type profileRecord struct {
 	Created int64                              `json:"ca"`
 	Updated int64                              `json:"ua"`
 	Expires int64                              `json:"x"`
+	// Queue is the stamp of the profile's expiry queue entry when it is not
+	// Expires (see requeue); 0 means Expires.
+	Queue int64 `json:"q,omitempty"`
 
 	stored  *profileState // what the store's indexes hold for it; nil when new
 	raw     []byte        // the record as loaded, to skip saving it unchanged
 	deleted bool
+	// requeue: the queue entry came due before the profile expired, and
+	// moves to Expires when the profile is saved.
+	requeue bool
 	// storedBuf is where stored points once set: no allocation of its own.
 	storedBuf profileState
 }
@@ -112,7 +118,7 @@ type profileRecord struct {
 type profileState struct {
 	pairs    []keyPair // sorted (comparePairs)
 	types    []string  // sorted
-	expires  int64
+	queued   int64     // stamp of the expiry queue entry; 0 is none
 	metering int64
 
 	// Room for the usual profile's pairs and types, in the same allocation.
@@ -144,7 +150,7 @@ func (p *profileRecord) setStored(st *profileState) {
 
 // state returns the profile's state, in st.
 func (p *profileRecord) state(st *profileState) *profileState {
-	*st = profileState{expires: p.Expires, metering: meteringCount(p.Objects)}
+	*st = profileState{queued: queued(p.Queue, p.Expires), metering: meteringCount(p.Objects)}
 	st.pairs = st.pairsBuf[:0]
 	for k, vals := range p.Keys {
 		for v := range vals {
@@ -416,6 +422,9 @@ type objectRecord struct {
 	At      int64               `json:"a"` // the time its field values carry
 	Created int64               `json:"ca"`
 	Expires int64               `json:"x"`
+	// Queue is the stamp of the object's expiry queue entry when it is not
+	// Expires (see requeue); 0 means Expires.
+	Queue int64 `json:"q,omitempty"`
 
 	stored    *objectState
 	storedBuf objectState // where stored points once set
@@ -429,17 +438,45 @@ type objectRecord struct {
 	// is then the length of Object.
 	head bool
 	size int64
+	// requeue is profileRecord's.
+	requeue bool
 }
 
 type objectState struct {
 	profileID string
 	seq       int64
-	expires   int64
+	queued    int64 // stamp of the expiry queue entry; 0 is none
 	size      int64
 }
 
 func (o *objectRecord) state() objectState {
-	return objectState{profileID: o.ProfileID, seq: o.Seq, expires: o.Expires, size: o.textSize()}
+	return objectState{profileID: o.ProfileID, seq: o.Seq, queued: queued(o.Queue, o.Expires), size: o.textSize()}
+}
+
+// queued is the stamp of a record's expiry queue entry, given its Queue
+// and Expires: a record says where its entry stands only when that is not
+// at its expiry (which is where records written before the queue was lazy
+// have theirs).
+func queued(queue, expires int64) int64 {
+	if queue != 0 {
+		return queue
+	}
+	return expires
+}
+
+// requeue returns where a record's expiry queue entry is to stand (the
+// value of its Queue), given where it stands (0: nowhere) and the record's
+// expiry. The queue is lazy: an entry at or before the expiry stays where
+// it is, and when it comes due the sweep (purgeDue) finds the record alive
+// and moves the entry to the expiry of the moment. So a profile updated a
+// thousand times a day moves its entry about once per expiry period, not
+// a thousand times, and replacing an object writes no queue entries. An
+// expiry earlier than the entry (a shorter ExpirationDays) moves it now.
+func requeue(at, expires int64) int64 {
+	if at == 0 || at >= expires {
+		return 0 // at Expires
+	}
+	return at
 }
 
 // setStored records st as what the store's indexes now hold.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -246,17 +247,8 @@ func (w *wtx) saveProfile(p *profileRecord, b []byte) error {
 			return err
 		}
 	}
-	if now.expires != old.expires {
-		if old.expires != 0 {
-			w.key = appendExpiryKey(w.key[:0], dom, old.expires, 'p', p.ID, "")
-			if err := w.del(); err != nil {
-				return err
-			}
-		}
-		w.key = appendExpiryKey(w.key[:0], dom, now.expires, 'p', p.ID, "")
-		if err := w.put(nil); err != nil {
-			return err
-		}
+	if err := w.moveExpiry(old.queued, now.queued, 'p', p.ID, ""); err != nil {
+		return err
 	}
 	w.stats.Metering += now.metering - old.metering
 	// b is the caller's buffer, which it reuses: a profile saved is not
@@ -265,6 +257,35 @@ func (w *wtx) saveProfile(p *profileRecord, b []byte) error {
 	p.raw = nil
 	w.key = appendProfileKey(w.key[:0], dom, p.ID)
 	return w.put(b)
+}
+
+// moveExpiry moves a record's expiry queue entry from the stamp from to
+// the stamp to (0: none). The record is a profile (kind 'p', a its id) or
+// an object (kind 'o', a its type, b its unique key).
+func (w *wtx) moveExpiry(from, to int64, kind byte, a, b string) error {
+	if from == to {
+		return nil
+	}
+	if from != 0 {
+		w.key = appendExpiryKey(w.key[:0], w.dom.Name, from, kind, a, b)
+		if err := w.del(); err != nil {
+			return err
+		}
+	}
+	if to == 0 {
+		return nil
+	}
+	w.key = appendExpiryKey(w.key[:0], w.dom.Name, to, kind, a, b)
+	return w.put(nil)
+}
+
+// queueAt is where a record's expiry entry stands for requeue: at, unless
+// the entry came due (the sweep found the record alive) and must move.
+func queueAt(at int64, due bool) int64 {
+	if due {
+		return 0
+	}
+	return at
 }
 
 // deleteProfile removes a profile, its objects and its index entries.
@@ -311,11 +332,8 @@ func (w *wtx) dropProfileRecord(p *profileRecord) error {
 			return err
 		}
 	}
-	if old.expires != 0 {
-		w.key = appendExpiryKey(w.key[:0], dom, old.expires, 'p', p.ID, "")
-		if err := w.del(); err != nil {
-			return err
-		}
+	if err := w.moveExpiry(old.queued, 0, 'p', p.ID, ""); err != nil {
+		return err
 	}
 	w.stats.Profiles--
 	w.stats.Metering -= old.metering
@@ -361,11 +379,14 @@ func (w *wtx) saveObject(o *objectRecord) error {
 		return fmt.Errorf("profiles: object %s was read without its text and cannot be saved", o.ref())
 	}
 	dom := w.dom.Name
-	now, old := o.state(), o.stored
+	old := o.stored
 	if old == nil {
 		w.stats.Objects++
 		old = new(objectState)
 	}
+	o.Queue = requeue(queueAt(old.queued, o.requeue), o.Expires)
+	o.requeue = false
+	now := o.state()
 	w.stats.Bytes += now.size - old.size
 	if old.profileID != now.profileID || old.seq != now.seq {
 		if old.profileID != "" {
@@ -382,17 +403,8 @@ func (w *wtx) saveObject(o *objectRecord) error {
 			return err
 		}
 	}
-	if old.expires != now.expires {
-		if old.expires != 0 {
-			w.key = appendExpiryKey(w.key[:0], dom, old.expires, 'o', o.Type, o.UniqueKey)
-			if err := w.del(); err != nil {
-				return err
-			}
-		}
-		w.key = appendExpiryKey(w.key[:0], dom, now.expires, 'o', o.Type, o.UniqueKey)
-		if err := w.put(nil); err != nil {
-			return err
-		}
+	if err := w.moveExpiry(old.queued, now.queued, 'o', o.Type, o.UniqueKey); err != nil {
+		return err
 	}
 	o.setStored(now)
 	w.key = appendObjectKey(w.key[:0], dom, o.Type, o.UniqueKey)
@@ -434,8 +446,7 @@ func (w *wtx) deleteObject(o *objectRecord) error {
 		if err := w.del(); err != nil {
 			return err
 		}
-		w.key = appendExpiryKey(w.key[:0], dom, old.expires, 'o', o.Type, o.UniqueKey)
-		if err := w.del(); err != nil {
+		if err := w.moveExpiry(old.queued, 0, 'o', o.Type, o.UniqueKey); err != nil {
 			return err
 		}
 		w.stats.Objects--
@@ -509,12 +520,22 @@ func (w *wtx) purgeDue(limit int) (done bool, err error) {
 	due := w.due
 	w.due = nil // due is the loop's below
 	for _, k := range due {
-		_, ref, _ := strings.Cut(k[n:], "/")
+		stampText, ref, _ := strings.Cut(k[n:], "/")
+		stamp, err := strconv.ParseInt(stampText, 10, 64)
+		if err != nil {
+			return false, fmt.Errorf("profiles: corrupt expiry entry %s", k)
+		}
 		switch kind, rest, _ := strings.Cut(ref, "/"); kind {
 		case "p":
-			// profile() deletes an expired profile as it loads it.
-			if _, _, err := w.profile(rest); err != nil {
+			// profile() deletes an expired profile as it loads it; one
+			// that lives on since its entry was queued gets a new entry at
+			// its expiry when it is saved.
+			p, ok, err := w.profile(rest)
+			if err != nil {
 				return false, err
+			}
+			if ok && p.stored != nil && p.stored.queued == stamp {
+				p.requeue = true
 			}
 		case "o":
 			typ, uk, _ := strings.Cut(rest, "/")
@@ -522,15 +543,22 @@ func (w *wtx) purgeDue(limit int) (done bool, err error) {
 			if err != nil {
 				return false, err
 			}
-			if ok && o.expired(w.nowNs) {
+			switch {
+			case !ok:
+			case o.expired(w.nowNs):
 				if err := w.removeObject(o); err != nil {
+					return false, err
+				}
+			case o.stored.queued == stamp:
+				o.requeue = true
+				if err := w.saveObject(o); err != nil {
 					return false, err
 				}
 			}
 		default:
 			return false, fmt.Errorf("profiles: corrupt expiry entry %s", k)
 		}
-		// A stale entry (its record moved on) goes too.
+		// A stale entry (one its record no longer has) goes too.
 		if err := w.tx.Delete([]byte(k)); err != nil {
 			return false, err
 		}
@@ -588,6 +616,12 @@ func (w *wtx) commitProfile(p *profileRecord) error {
 		return nil
 	}
 	p.refreshStandardKeys()
+	var at int64
+	if p.stored != nil {
+		at = p.stored.queued
+	}
+	p.Queue = requeue(queueAt(at, p.requeue), p.Expires)
+	p.requeue = false
 	buf := getEncodeBuf()
 	b, err := p.appendJSON(slices.Grow((*buf)[:0], len(p.raw)+512))
 	if err == nil && (p.stored == nil || !bytes.Equal(b, p.raw)) {
