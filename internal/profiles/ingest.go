@@ -331,6 +331,9 @@ func (w *wtx) soleOwner(key, value string) (*profileRecord, error) {
 		}
 		return true
 	})
+	if key == keyProfileID {
+		w.ids = withOwnID(w.ids, value)
+	}
 	var found *profileRecord
 	// Index entries can outlive what supports them until expired objects
 	// are purged, so liveness is checked on the profiles themselves.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -198,7 +199,27 @@ func indexIDs(tx store.Tx, dom, key, value string, limit int) []string {
 			ids = append(ids, string(id))
 		}
 	}
+	if key == keyProfileID {
+		ids = withOwnID(ids, value)
+	}
 	return ids
+}
+
+// withOwnID adds to the owners of a _profileId value (ids, in id order)
+// the profile whose id it is, if it may be one. Every profile owns its own
+// id, as its record says, so the index holds no entry for that: one entry
+// fewer for every new profile. It holds entries only for an id a profile
+// owns otherwise (AddProfileKey, an object's key), and those written before
+// this rule, which are found twice and counted once.
+func withOwnID(ids []string, value string) []string {
+	if len(value) != profileIDLen {
+		return ids
+	}
+	i, found := slices.BinarySearch(ids, value)
+	if found {
+		return ids
+	}
+	return slices.Insert(ids, i, value)
 }
 
 // digest shortens a listing's filters for its page tokens, which the model

@@ -171,6 +171,9 @@ func (w *wtx) del() error             { return w.tx.Delete(w.key) }
 // index adds (or, with remove, removes) the entry saying that profile id
 // owns a key value.
 func (w *wtx) index(kp keyPair, id string, remove bool) error {
+	if !remove && kp.key == keyProfileID && kp.value == id {
+		return nil // implied by the record (withOwnID)
+	}
 	w.key = append(appendIndexPrefix(w.key[:0], w.dom.Name, kp.key, kp.value), id...)
 	if remove {
 		return w.del()
