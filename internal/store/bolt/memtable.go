@@ -125,6 +125,9 @@ type readTx struct {
 	// from the shared layers (mems[0] is then its own writes).
 	reads *readSet
 	spare *merge // a merge to reuse (see newMerge)
+	// getter is the bbolt cursor Gets seek with: bbolt's Bucket.Get makes
+	// a cursor, and grows its stack, on every call.
+	getter *bbolt.Cursor
 }
 
 // lookup returns key's state in the layers: the value, or found == false.
@@ -149,8 +152,16 @@ func (t *readTx) lookup(key []byte) (value []byte, found bool) {
 	if t.reads != nil {
 		t.reads.point(key)
 	}
-	v := t.b.Get(key)
-	return v, v != nil
+	if t.getter == nil {
+		t.getter = t.b.Cursor()
+	}
+	// What Bucket.Get does, on the kept cursor: Seek lands on the first key
+	// at or after key (its value is nil for a nested bucket).
+	k, v := t.getter.Seek(key)
+	if v == nil || !bytes.Equal(k, key) {
+		return nil, false
+	}
+	return v, true
 }
 
 func (t *readTx) Get(key []byte) ([]byte, error) {
