@@ -254,6 +254,9 @@ func (w *wtx) ingest(t *objectType, ev *evaluation, text string, textJSON []byte
 			prevRef = prev.ref()
 		}
 		detachRef(old, prev, prevRef)
+		if p != old {
+			old.leftBy(prev.Type)
+		}
 		old.touch(w.now, w.dom.DefaultExpirationDays)
 	}
 	q := w.s.cfg.Quotas

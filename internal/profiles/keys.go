@@ -24,7 +24,7 @@ import (
 //	profiles/d/<dom>/k/<key>/<value>\x00<id>      search index: profile <id> owns that normalised key value
 //	profiles/d/<dom>/o/<type>/<uniqueKey>         profile object record
 //	profiles/d/<dom>/po/<profileId>/<type>/<seq>  unique key of a profile's object, in ingestion order
-//	profiles/d/<dom>/tf/<type>/<profileId>        marker: the profile holds standard fields from type
+//	profiles/d/<dom>/tf/<type>/<profileId>        marker: an object of type left the profile, whose fields type supplied
 //	profiles/d/<dom>/x/<unixnano>/<ref>           expiry queue; ref is p/<profileId> or o/<type>/<uniqueKey>
 //
 // Names in the middle of a key cannot contain "/" (the model's patterns

@@ -131,6 +131,7 @@ func (s *Service) deleteObject(ctx context.Context, in *api.DeleteProfileObjectR
 		// Its keys leave the profile unless another object, the standard
 		// profile or AddProfileKey still supports them.
 		detachObject(p, o)
+		p.leftBy(o.Type)
 		p.touch(w.now, w.dom.DefaultExpirationDays)
 		return w.deleteObject(o)
 	})

@@ -222,6 +222,13 @@ func (s *Service) mergeProfiles(ctx context.Context, in *api.MergeProfilesReques
 			if err := w.moveObjects(p, main); err != nil {
 				return err
 			}
+			// A field main took from p may come from an object that had
+			// left p already (p's marker, which goes with p, said so).
+			if p.stored != nil {
+				for _, t := range p.stored.types {
+					main.leftBy(t)
+				}
+			}
 			if err := w.dropProfileRecord(p); err != nil {
 				return err
 			}

@@ -110,6 +110,9 @@ type profileRecord struct {
 	// requeue: the queue entry came due before the profile expired, and
 	// moves to Expires when the profile is saved.
 	requeue bool
+	// parted are the types of objects that left the profile in this
+	// transaction (see leftBy): their fields may outlive them here.
+	parted []string
 	// storedBuf is where stored points once set: no allocation of its own.
 	storedBuf profileState
 }
@@ -133,6 +136,18 @@ func comparePairs(a, b keyPair) int {
 		return c
 	}
 	return strings.Compare(a.value, b.value)
+}
+
+// leftBy notes that an object of type typ left the profile. The marker
+// tf/<type>/<id> lets DeleteProfileObjectType find the profiles holding
+// fields that type supplied; while an object of the type is on the
+// profile, the type's objects lead there, so the marker is written only
+// when one leaves (if the type still supplies a field then), not for
+// every new profile.
+func (p *profileRecord) leftBy(typ string) {
+	if !slices.Contains(p.parted, typ) {
+		p.parted = append(p.parted, typ)
+	}
 }
 
 // setStored records st as what the store's indexes now hold.

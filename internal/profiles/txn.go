@@ -238,8 +238,7 @@ func (w *wtx) saveProfile(p *profileRecord, b []byte) error {
 		var err error
 		switch {
 		case c < 0:
-			err = w.typeFields(now.types[i], p.ID, false)
-			i++
+			i++ // the type's objects are on the profile: no marker yet
 		case c > 0:
 			err = w.typeFields(old.types[j], p.ID, true)
 			j++
@@ -250,6 +249,14 @@ func (w *wtx) saveProfile(p *profileRecord, b []byte) error {
 			return err
 		}
 	}
+	for _, t := range p.parted {
+		if slices.Contains(now.types, t) {
+			if err := w.typeFields(t, p.ID, false); err != nil {
+				return err
+			}
+		}
+	}
+	p.parted = nil
 	if err := w.moveExpiry(old.queued, now.queued, 'p', p.ID, ""); err != nil {
 		return err
 	}
@@ -498,6 +505,7 @@ func (w *wtx) removeObject(o *objectRecord) error {
 	}
 	if ok {
 		detachObject(p, o)
+		p.leftBy(o.Type)
 	}
 	return w.deleteObject(o)
 }
