@@ -156,3 +156,62 @@ func checkExpiryQueue(t *testing.T, db *memStore) (profiles, objects int, entrie
 	}
 	return profiles, objects, entries
 }
+
+// TestWritesPurgeOncePerInterval: the first write in each PurgeInterval
+// removes what is due, later ones in the interval do not look (what is
+// due is invisible either way), and GetDomain still counts exactly.
+func TestWritesPurgeOncePerInterval(t *testing.T) {
+	ctx := context.Background()
+	vclock := clock.NewVirtual(time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC))
+	db := &memStore{}
+	s := New(Config{PurgeInterval: time.Minute}, db, vclock, nil)
+	if _, err := s.createDomain(ctx, &api.CreateDomainRequest{DomainName: "d", DefaultExpirationDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	in := &api.PutProfileObjectTypeRequest{}
+	if err := json.Unmarshal([]byte(benchType), in); err != nil {
+		t.Fatal(err)
+	}
+	in.DomainName, in.ObjectTypeName = "d", "Customer"
+	if _, err := s.putObjectType(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	put := func(i int) {
+		t.Helper()
+		if _, err := s.putObject(ctx, &api.PutProfileObjectRequest{DomainName: "d", ObjectTypeName: "Customer", Object: benchCustomer(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored := func() int {
+		profiles, _, _ := checkExpiryQueue(t, db)
+		return profiles
+	}
+	put(1)
+	vclock.Advance(30 * time.Second)
+	put(2)
+	vclock.Advance(24*time.Hour - 20*time.Second) // customer 1 is due, 2 is not yet
+	put(3)
+	if n := stored(); n != 2 {
+		t.Fatalf("%d profiles stored after the first write past customer 1's expiry, want 2", n)
+	}
+	vclock.Advance(30 * time.Second) // customer 2 is due too, within the same minute
+	put(4)
+	if n := stored(); n != 3 {
+		t.Fatalf("%d profiles stored after a second write in the minute, want 3 (it does not look)", n)
+	}
+	dom, err := s.getDomain(ctx, &api.GetDomainRequest{DomainName: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := *dom.Stats.ProfileCount; got != 2 {
+		t.Fatalf("GetDomain counts %d profiles, want 2", got)
+	}
+	if n := stored(); n != 2 {
+		t.Fatalf("%d profiles stored after GetDomain, want 2", n)
+	}
+	vclock.Advance(time.Minute)
+	put(5)
+	if n := stored(); n != 3 {
+		t.Fatalf("%d profiles stored, want 3", n)
+	}
+}

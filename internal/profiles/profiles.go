@@ -94,6 +94,10 @@ type Service struct {
 	types   recordCache[*objectType]
 	domains recordCache[*domainRecord]
 	stats   recordCache[domainStats]
+
+	// nextPurge holds, by domain, when a write next looks for due expiry
+	// entries (unix nanos, *atomic.Int64; see purgeTime).
+	nextPurge sync.Map
 }
 
 // New returns the Customer Profiles service. With a store it also starts

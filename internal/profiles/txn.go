@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotline-dev/hotline/internal/apierr"
@@ -69,10 +70,28 @@ func (s *Service) begin(tx store.RwTx, domain string) (*wtx, error) {
 	now := s.clock.Now()
 	w.dom, w.now, w.nowNs = dom, now, now.UnixNano()
 	w.profiles = map[string]*profileRecord{}
-	if _, err := w.purgeDue(purgeBatch); err != nil {
-		return nil, err
+	if s.purgeTime(domain, w.nowNs) {
+		if _, err := w.purgeDue(purgeBatch); err != nil {
+			return nil, err
+		}
 	}
 	return w, nil
+}
+
+// purgeTime reports whether a write in domain at now should look for due
+// expiry entries: the first one in each PurgeInterval does. Looking costs
+// every write a scan, and its transaction a range read that the store
+// validates; and what is due is only garbage (reads never show expired
+// data), which the janitor also removes every PurgeInterval and GetDomain
+// before it counts.
+func (s *Service) purgeTime(domain string, now int64) bool {
+	v, ok := s.nextPurge.Load(domain)
+	if !ok {
+		v, _ = s.nextPurge.LoadOrStore(domain, new(atomic.Int64))
+	}
+	next := v.(*atomic.Int64)
+	at := next.Load()
+	return now >= at && next.CompareAndSwap(at, now+int64(s.cfg.PurgeInterval))
 }
 
 // domainAt reads a domain record (answering 404 for an unknown one), given
