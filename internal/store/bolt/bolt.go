@@ -13,9 +13,15 @@
 // leader promotes when it is done. A member that fails has its writes
 // undone in the memtable; the rest of the group is not run again.
 //
-// Reads never wait for writers: a View takes the published memtable, the
-// frozen one being checkpointed (if any) and a bbolt read transaction, and
-// merges them, newest first; a tombstone in a newer layer hides older ones.
+// The memtable is two trees: active, the small one each group copies and
+// writes to, and base, the large one active is folded into every
+// foldEntries entries, so that a group copies the paths of a small tree
+// rather than of one that holds every write since the last checkpoint.
+//
+// Reads never wait for writers: a View takes the published memtable (active
+// and base), the frozen one being checkpointed (if any) and a bbolt read
+// transaction, and merges them, newest first; a tombstone in a newer layer
+// hides older ones.
 //
 // When the memtable holds WithCheckpointBytes of WAL, the leader freezes it,
 // starts a new WAL segment, and a background goroutine writes the frozen
@@ -46,6 +52,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline/internal/store"
+	"github.com/tidwall/btree"
 	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -82,6 +89,11 @@ const (
 	// groupSoftBytes stops a group from taking in more writers once its
 	// WAL record is this large; they form the next group.
 	groupSoftBytes = 16 << 20
+	// foldEntries is how many entries active gathers before the leader
+	// folds it into base. Copying a path of a tree of a few thousand
+	// entries costs a few node copies; folding them in key order copies
+	// each node of base they land in once for all of them.
+	foldEntries = 4096
 )
 
 // errGoexit is what a writer gets when its function (or the function of the
@@ -100,6 +112,13 @@ type config struct {
 	initialMmapSize   int
 	checkpointBytes   int64
 	checkpointEntries int
+	foldEntries       int
+}
+
+// withFoldEntries sets how many entries active gathers before it is folded
+// into base (foldEntries by default): tests fold after every few writes.
+func withFoldEntries(n int) Option {
+	return func(c *config) { c.foldEntries = max(1, n) }
 }
 
 // WithLockTimeout sets how long Open waits for the file lock held by another
@@ -179,13 +198,15 @@ type DB struct {
 	// take layers.Lock while holding a bbolt read transaction: a checkpoint
 	// that remaps the file waits for those.
 	layers   sync.RWMutex
-	active   *memtable
+	active   *memtable     // the newest writes, since the last fold
+	base     *memtable     // older writes since the last freeze, up to baseSeq
 	frozen   *memtable     // being checkpointed; nil when none is
 	ckptDone chan struct{} // closed when the last checkpoint started has ended
 	// Commit sequence numbers (see occ.go): seq is the last group
-	// published, frozenSeq the last one in frozen, and floor the last one
-	// that may be in bbolt only, because its memtable was checkpointed.
-	seq, frozenSeq, floor uint64
+	// published, baseSeq the last one in base (0: none), frozenSeq the last
+	// one in frozen, and floor the last one that may be in bbolt only,
+	// because its memtable was checkpointed.
+	seq, baseSeq, frozenSeq, floor uint64
 
 	// Leader state: only the goroutine leading a group touches it, and
 	// leadership passes under mu (Close reads it once no one leads).
@@ -215,6 +236,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		initialMmapSize:   DefaultInitialMmapSize,
 		checkpointBytes:   DefaultCheckpointBytes,
 		checkpointEntries: DefaultCheckpointEntries,
+		foldEntries:       foldEntries,
 	}
 	if math.MaxInt == math.MaxInt32 {
 		cfg.initialMmapSize = 64 << 20 // keep 32-bit address space usable
@@ -247,7 +269,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store/bolt: open %s: %w", path, err)
 	}
-	db := &DB{bdb: bdb, path: path, cfg: cfg, active: newMemtable()}
+	db := &DB{bdb: bdb, path: path, cfg: cfg, active: newMemtable(), base: newMemtable()}
 	db.idle.L = &db.mu
 	if err := db.recover(); err != nil {
 		_ = bdb.Close()
@@ -384,7 +406,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 		return store.ErrClosed
 	}
 	db.layers.RLock()
-	active, frozen := db.active, db.frozen
+	active, base, frozen := db.active, db.base, db.frozen
 	btx, err := db.bdb.Begin(false)
 	db.layers.RUnlock()
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
@@ -394,7 +416,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 		return err
 	}
 	defer func() { _ = btx.Rollback() }()
-	t := &readTx{mems: [3]*memtable{active, frozen}, b: btx.Bucket(bucket)}
+	t := &readTx{mems: [4]*memtable{active, base, frozen}, b: btx.Bucket(bucket)}
 	defer func() { t.done = true }()
 	return fn(t)
 }
@@ -487,7 +509,7 @@ func (db *DB) Close() error {
 		<-done
 	}
 	db.layers.RLock()
-	active, frozen := db.active, db.frozen
+	active, base, frozen := db.active, db.base, db.frozen
 	db.layers.RUnlock()
 
 	var errs []error
@@ -496,7 +518,7 @@ func (db *DB) Close() error {
 	// writers were told it failed: writing the memtables into bbolt and
 	// removing the WAL keeps it out, so that is done even with nothing
 	// left to write.
-	layers := slices.DeleteFunc([]*memtable{frozen, active}, func(m *memtable) bool { return m == nil || m.Len() == 0 })
+	layers := slices.DeleteFunc([]*memtable{frozen, base, active}, func(m *memtable) bool { return m == nil || m.Len() == 0 })
 	var err error
 	if len(layers) > 0 || db.failure() != nil {
 		err = db.apply(db.wal.n, layers...)
@@ -542,7 +564,7 @@ func (db *DB) apply(applied uint64, layers ...*memtable) error {
 // starts a new WAL segment, freezes the memtable and checkpoints it in the
 // background.
 func (db *DB) maybeCheckpoint() {
-	if db.activeBytes < db.cfg.checkpointBytes && db.active.Len() < db.cfg.checkpointEntries {
+	if db.activeBytes < db.cfg.checkpointBytes && db.memEntries() < db.cfg.checkpointEntries {
 		return
 	}
 	db.layers.RLock()
@@ -559,10 +581,10 @@ func (db *DB) maybeCheckpoint() {
 	_ = db.wal.close() // every record in it is synced
 	db.wal = next
 	done := make(chan struct{})
+	frozen := fold(db.base, db.active)
 	db.layers.Lock()
-	frozen := db.active
-	db.frozen, db.active, db.ckptDone = frozen, newMemtable(), done
-	db.frozenSeq = db.seq
+	db.frozen, db.active, db.base, db.ckptDone = frozen, newMemtable(), newMemtable(), done
+	db.frozenSeq, db.baseSeq = db.seq, 0
 	db.layers.Unlock()
 	db.activeBytes = 0
 	go db.checkpoint(frozen, next.n, done)
@@ -595,7 +617,7 @@ func (db *DB) checkpoint(frozen *memtable, seg uint64, done chan struct{}) {
 // checkpoint when the active memtable has grown far past the threshold.
 // It must hold no bbolt transaction.
 func (db *DB) waitForCheckpoint() {
-	if db.activeBytes < backPressure*db.cfg.checkpointBytes && db.active.Len() < backPressure*db.cfg.checkpointEntries {
+	if db.activeBytes < backPressure*db.cfg.checkpointBytes && db.memEntries() < backPressure*db.cfg.checkpointEntries {
 		return
 	}
 	db.layers.RLock()
@@ -746,7 +768,9 @@ func (db *DB) commit(g *group) {
 		return
 	}
 	db.layers.RLock()
-	active, frozen, floor := db.active, db.frozen, db.floor
+	active, base, frozen, floor := db.active, db.base, db.frozen, db.floor
+	// Validation skips a layer that holds nothing newer than a snapshot.
+	lv := layerSeqs{base: db.baseSeq, frozen: db.frozenSeq}
 	btx, err := db.bdb.Begin(false)
 	db.layers.RUnlock()
 	if err != nil {
@@ -775,12 +799,12 @@ func (db *DB) commit(g *group) {
 		}
 		c := live[i]
 		mark := len(gt.rec)
-		t := &writeTx{readTx: readTx{mems: [3]*memtable{gt.work, frozen}, b: b}, g: gt}
+		t := &writeTx{readTx: readTx{mems: [4]*memtable{gt.work, base, frozen}, b: b}, g: gt}
 		g.running = c
 		var err error
 		committed := false
 		if c.opt != nil {
-			committed, err = db.commitOptimistic(c, gt, frozen, floor, t)
+			committed, err = db.commitOptimistic(c, gt, base, frozen, lv, floor, t)
 			db.count(committed)
 		}
 		if !committed {
@@ -813,9 +837,16 @@ func (db *DB) commit(g *group) {
 		fail(ok, err)
 		return
 	}
-	db.layers.Lock()
-	db.active, db.seq = gt.work, gt.seq
-	db.layers.Unlock()
+	if gt.work.Len() < db.cfg.foldEntries {
+		db.layers.Lock()
+		db.active, db.seq = gt.work, gt.seq
+		db.layers.Unlock()
+	} else {
+		folded := fold(base, gt.work)
+		db.layers.Lock()
+		db.active, db.base, db.seq, db.baseSeq = newMemtable(), folded, gt.seq, gt.seq
+		db.layers.Unlock()
+	}
 	db.activeBytes += int64(len(gt.rec))
 	db.keepRecord(gt.rec)
 	db.commits.Add(1)
@@ -824,6 +855,22 @@ func (db *DB) commit(g *group) {
 	processStats.txs.Add(uint64(len(ok)))
 	db.maybeCheckpoint()
 }
+
+// fold returns a copy of base with the entries of newer (which win) in it;
+// neither tree changes.
+func fold(base, newer *memtable) *memtable {
+	out := base.Copy()
+	var hint btree.PathHint
+	newer.Scan(func(e *entry) bool {
+		out.SetHint(e, &hint)
+		return true
+	})
+	return out
+}
+
+// memEntries is how many entries the memtable (active and base) holds.
+// Only the leader calls it.
+func (db *DB) memEntries() int { return db.active.Len() + db.base.Len() }
 
 // maxKeptRecord is the largest record buffer kept for the next group: a
 // rare huge group should not pin its buffer for the life of the store.

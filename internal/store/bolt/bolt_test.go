@@ -26,6 +26,19 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceFolding runs the suite with the memtable folded after
+// every two entries and checkpointed after every few commits, so that
+// reads and validations meet every arrangement of active, base and frozen.
+func TestConformanceFolding(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dir string) store.Store {
+		db, err := Open(filepath.Join(dir, "hotline.db"), withFoldEntries(2), WithCheckpointBytes(2048))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	})
+}
+
 func openT(t *testing.T) *DB {
 	t.Helper()
 	db, err := Open(filepath.Join(t.TempDir(), "hotline.db"))

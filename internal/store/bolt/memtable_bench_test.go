@@ -148,14 +148,45 @@ func getFixture(b *testing.B) *benchFixture {
 }
 
 // BenchmarkGroupSet is the leader's move of three validated optimistic
-// transactions (11 entries each) into a fresh copy of the active memtable:
-// commitOptimistic's loop over the own tree.
+// transactions (11 entries each) into a fresh copy of the memtable the
+// groups write to: commitOptimistic's loop over the own tree. "recent" is
+// that tree as it is now, half way to its fold; "one tree" is the whole
+// memtable near the checkpoint threshold, as it was before the memtable
+// was split in two.
 func BenchmarkGroupSet(b *testing.B) {
 	f := getFixture(b)
+	recent := newMemtable()
+	for i := range foldEntries / 2 / 11 {
+		f.own[i].Scan(func(e *entry) bool { recent.Set(e); return true })
+	}
+	for _, tc := range []struct {
+		name string
+		tree *memtable
+	}{{"recent", recent}, {"one tree", f.active}} {
+		b.Run(tc.name, func(b *testing.B) { benchGroupSet(b, f, tc.tree) })
+	}
+}
+
+// BenchmarkFold folds foldEntries entries (372 new customers) into the
+// large tree, which the leader does once per foldEntries: divide by
+// foldEntries for the cost per entry.
+func BenchmarkFold(b *testing.B) {
+	f := getFixture(b)
+	recent := newMemtable()
+	for i := 0; recent.Len() < foldEntries; i++ {
+		f.own[i].Scan(func(e *entry) bool { recent.Set(e); return true })
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		fold(f.active, recent)
+	}
+}
+
+func benchGroupSet(b *testing.B, f *benchFixture, tree *memtable) {
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		gt := &groupTx{work: f.active.Copy(), rec: newRecord(4096), seq: f.activeSeq + 1}
+		gt := &groupTx{work: tree.Copy(), rec: newRecord(4096), seq: f.activeSeq + 1}
 		for range 3 {
 			i := n % len(f.own)
 			n++
@@ -203,7 +234,7 @@ func BenchmarkChangedSince(b *testing.B) {
 }
 
 func benchTx(f *benchFixture, own *memtable, reads *readSet) *readTx {
-	return &readTx{mems: [3]*memtable{own, f.active, f.frozen}, b: f.btx.Bucket(bucket), reads: reads}
+	return &readTx{mems: [4]*memtable{own, f.active, f.frozen}, b: f.btx.Bucket(bucket), reads: reads}
 }
 
 // BenchmarkLookup is a Get in an optimistic transaction over own, active,

@@ -156,7 +156,7 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 		return err
 	}
 	db.layers.RLock()
-	active, frozen, seq := db.active, db.frozen, db.seq
+	active, base, frozen, seq := db.active, db.base, db.frozen, db.seq
 	btx, err := db.bdb.Begin(false)
 	db.layers.RUnlock()
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
@@ -166,7 +166,7 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 		return err
 	}
 	t := &optTx{own: newMemtable(), snap: seq}
-	t.readTx = readTx{mems: [3]*memtable{t.own, active, frozen}, b: btx.Bucket(bucket), reads: &t.set}
+	t.readTx = readTx{mems: [4]*memtable{t.own, active, base, frozen}, b: btx.Bucket(bucket), reads: &t.set}
 	// A panic leaves through the caller's goroutine, as the contract asks.
 	err = func() error {
 		defer func() {
@@ -187,6 +187,21 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 		opsPool.Put(t.ops)
 	}()
 	return db.submit(ctx, &call{fn: fn, opt: t, wake: make(chan struct{}, 1)})
+}
+
+// layerSeqs are the last commits base and frozen hold: a layer whose last
+// commit is not after a snapshot holds nothing the snapshot did not see.
+type layerSeqs struct{ base, frozen uint64 }
+
+// newer returns m, or nil when its last commit (last) is not after snap,
+// for changedSince, which skips nil layers. Its entries then all belong to
+// commits the snapshot saw, and a newer entry for a key is in a newer
+// layer, which the validation searches.
+func (layerSeqs) newer(m *memtable, last, snap uint64) *memtable {
+	if last <= snap {
+		return nil
+	}
+	return m
 }
 
 // opsPool holds the buffers optimistic transactions encode their
@@ -210,10 +225,10 @@ func encodeOps(buf *[]byte, own *memtable) *[]byte {
 // layers and, if it holds, moves its writes into the working tree and runs
 // its deferred functions. It reports false when the transaction is stale
 // and must run again.
-func (db *DB) commitOptimistic(c *call, gt *groupTx, frozen *memtable, floor uint64, w *writeTx) (ok bool, err error) {
+func (db *DB) commitOptimistic(c *call, gt *groupTx, base, frozen *memtable, lv layerSeqs, floor uint64, w *writeTx) (ok bool, err error) {
 	o := c.opt
 	c.opt = nil // a rerun is serial
-	if o.snap < floor || o.set.changedSince(o.snap, gt.work, frozen) {
+	if o.snap < floor || o.set.changedSince(o.snap, gt.work, lv.newer(base, lv.base, o.snap), lv.newer(frozen, lv.frozen, o.snap)) {
 		return false, nil
 	}
 	gt.setAll(o.own, *o.ops)
