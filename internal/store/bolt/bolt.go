@@ -15,13 +15,14 @@
 //
 // The memtable is two trees: active, the small one each group copies and
 // writes to, and base, the large one active is folded into every
-// foldEntries entries, so that a group copies the paths of a small tree
-// rather than of one that holds every write since the last checkpoint.
+// foldEntries entries (in the background, while active starts again), so
+// that a group copies the paths of a small tree rather than of one that
+// holds every write since the last checkpoint.
 //
-// Reads never wait for writers: a View takes the published memtable (active
-// and base), the frozen one being checkpointed (if any) and a bbolt read
-// transaction, and merges them, newest first; a tombstone in a newer layer
-// hides older ones.
+// Reads never wait for writers: a View takes the published memtable
+// (active, the one being folded if any, and base), the frozen one being
+// checkpointed (if any) and a bbolt read transaction, and merges them,
+// newest first; a tombstone in a newer layer hides older ones.
 //
 // When the memtable holds WithCheckpointBytes of WAL, the leader freezes it,
 // starts a new WAL segment, and a background goroutine writes the frozen
@@ -198,15 +199,18 @@ type DB struct {
 	// take layers.Lock while holding a bbolt read transaction: a checkpoint
 	// that remaps the file waits for those.
 	layers   sync.RWMutex
-	active   *memtable     // the newest writes, since the last fold
+	active   *memtable     // the newest writes, since the last fold began
+	folding  *memtable     // being folded into base; nil when none is
 	base     *memtable     // older writes since the last freeze, up to baseSeq
 	frozen   *memtable     // being checkpointed; nil when none is
+	foldDone chan struct{} // closed when the last fold started has ended
 	ckptDone chan struct{} // closed when the last checkpoint started has ended
 	// Commit sequence numbers (see occ.go): seq is the last group
-	// published, baseSeq the last one in base (0: none), frozenSeq the last
-	// one in frozen, and floor the last one that may be in bbolt only,
-	// because its memtable was checkpointed.
-	seq, baseSeq, frozenSeq, floor uint64
+	// published, foldingSeq the last one in folding, baseSeq the last one
+	// in base (0: none), frozenSeq the last one in frozen, and floor the
+	// last one that may be in bbolt only, because its memtable was
+	// checkpointed.
+	seq, foldingSeq, baseSeq, frozenSeq, floor uint64
 
 	// Leader state: only the goroutine leading a group touches it, and
 	// leadership passes under mu (Close reads it once no one leads).
@@ -406,7 +410,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 		return store.ErrClosed
 	}
 	db.layers.RLock()
-	active, base, frozen := db.active, db.base, db.frozen
+	active, folding, base, frozen := db.active, db.folding, db.base, db.frozen
 	btx, err := db.bdb.Begin(false)
 	db.layers.RUnlock()
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
@@ -416,7 +420,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 		return err
 	}
 	defer func() { _ = btx.Rollback() }()
-	t := &readTx{mems: [4]*memtable{active, base, frozen}, b: btx.Bucket(bucket)}
+	t := &readTx{mems: [5]*memtable{active, folding, base, frozen}, b: btx.Bucket(bucket)}
 	defer func() { t.done = true }()
 	return fn(t)
 }
@@ -502,6 +506,7 @@ func (db *DB) Close() error {
 	}
 	db.mu.Unlock()
 
+	db.waitForFold()
 	db.layers.RLock()
 	done := db.ckptDone
 	db.layers.RUnlock()
@@ -581,6 +586,7 @@ func (db *DB) maybeCheckpoint() {
 	_ = db.wal.close() // every record in it is synced
 	db.wal = next
 	done := make(chan struct{})
+	db.waitForFold()
 	frozen := fold(db.base, db.active)
 	db.layers.Lock()
 	db.frozen, db.active, db.base, db.ckptDone = frozen, newMemtable(), newMemtable(), done
@@ -768,9 +774,9 @@ func (db *DB) commit(g *group) {
 		return
 	}
 	db.layers.RLock()
-	active, base, frozen, floor := db.active, db.base, db.frozen, db.floor
+	active, folding, base, frozen, floor := db.active, db.folding, db.base, db.frozen, db.floor
 	// Validation skips a layer that holds nothing newer than a snapshot.
-	lv := layerSeqs{base: db.baseSeq, frozen: db.frozenSeq}
+	lv := layerSeqs{folding: db.foldingSeq, base: db.baseSeq, frozen: db.frozenSeq}
 	btx, err := db.bdb.Begin(false)
 	db.layers.RUnlock()
 	if err != nil {
@@ -799,12 +805,12 @@ func (db *DB) commit(g *group) {
 		}
 		c := live[i]
 		mark := len(gt.rec)
-		t := &writeTx{readTx: readTx{mems: [4]*memtable{gt.work, base, frozen}, b: b}, g: gt}
+		t := &writeTx{readTx: readTx{mems: [5]*memtable{gt.work, folding, base, frozen}, b: b}, g: gt}
 		g.running = c
 		var err error
 		committed := false
 		if c.opt != nil {
-			committed, err = db.commitOptimistic(c, gt, base, frozen, lv, floor, t)
+			committed, err = db.commitOptimistic(c, gt, [3]*memtable{folding, base, frozen}, lv, floor, t)
 			db.count(committed)
 		}
 		if !committed {
@@ -837,16 +843,14 @@ func (db *DB) commit(g *group) {
 		fail(ok, err)
 		return
 	}
-	if gt.work.Len() < db.cfg.foldEntries {
-		db.layers.Lock()
-		db.active, db.seq = gt.work, gt.seq
-		db.layers.Unlock()
-	} else {
-		folded := fold(base, gt.work)
-		db.layers.Lock()
-		db.active, db.base, db.seq, db.baseSeq = newMemtable(), folded, gt.seq, gt.seq
-		db.layers.Unlock()
+	db.layers.Lock()
+	db.active, db.seq = gt.work, gt.seq
+	if gt.work.Len() >= db.cfg.foldEntries && db.folding == nil {
+		done := make(chan struct{})
+		db.folding, db.foldingSeq, db.active, db.foldDone = gt.work, gt.seq, newMemtable(), done
+		go db.fold(db.base, gt.work, gt.seq, done)
 	}
+	db.layers.Unlock()
 	db.activeBytes += int64(len(gt.rec))
 	db.keepRecord(gt.rec)
 	db.commits.Add(1)
@@ -854,6 +858,27 @@ func (db *DB) commit(g *group) {
 	processStats.commits.Add(1)
 	processStats.txs.Add(uint64(len(ok)))
 	db.maybeCheckpoint()
+}
+
+// fold folds folding (whose last group is seq) into base, in the
+// background, and publishes the result as base.
+func (db *DB) fold(base, folding *memtable, seq uint64, done chan struct{}) {
+	defer close(done)
+	folded := fold(base, folding)
+	db.layers.Lock()
+	db.base, db.baseSeq, db.folding = folded, seq, nil
+	db.layers.Unlock()
+}
+
+// waitForFold waits for the running fold, if any. Only the leader (or
+// Close, once no one leads) starts folds.
+func (db *DB) waitForFold() {
+	db.layers.RLock()
+	done := db.foldDone
+	db.layers.RUnlock()
+	if done != nil {
+		<-done
+	}
 }
 
 // fold returns a copy of base with the entries of newer (which win) in it;
@@ -868,9 +893,18 @@ func fold(base, newer *memtable) *memtable {
 	return out
 }
 
-// memEntries is how many entries the memtable (active and base) holds.
-// Only the leader calls it.
-func (db *DB) memEntries() int { return db.active.Len() + db.base.Len() }
+// memEntries is how many entries the memtable (active, folding and base)
+// holds, counting the folding ones twice while the fold runs. Only the
+// leader calls it.
+func (db *DB) memEntries() int {
+	db.layers.RLock()
+	defer db.layers.RUnlock()
+	n := db.active.Len() + db.base.Len()
+	if db.folding != nil {
+		n += db.folding.Len()
+	}
+	return n
+}
 
 // maxKeptRecord is the largest record buffer kept for the next group: a
 // rare huge group should not pin its buffer for the life of the store.

@@ -116,7 +116,7 @@ var errValueTooLarge = fmt.Errorf("store/bolt: value larger than %d bytes", bbol
 // readTx is the store.Tx handed to one function: the memtable layers,
 // newest first, over a bbolt read transaction.
 type readTx struct {
-	mems   [4]*memtable // newest first; nil entries are skipped
+	mems   [5]*memtable // newest first; nil entries are skipped
 	b      *bbolt.Bucket
 	writes int  // writes by this function, to re-seek scans after one
 	done   bool // fn has returned
@@ -297,7 +297,7 @@ type merge struct {
 	cs      []cursor
 	reverse bool
 	probe   entry
-	buf     [5]cursor     // cs's room: four memtables and bbolt
+	buf     [6]cursor     // cs's room: five memtables and bbolt
 	bc      *bbolt.Cursor // reused by the next scan
 }
 

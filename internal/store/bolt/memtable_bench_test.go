@@ -234,7 +234,7 @@ func BenchmarkChangedSince(b *testing.B) {
 }
 
 func benchTx(f *benchFixture, own *memtable, reads *readSet) *readTx {
-	return &readTx{mems: [4]*memtable{own, f.active, f.frozen}, b: f.btx.Bucket(bucket), reads: reads}
+	return &readTx{mems: [5]*memtable{own, f.active, f.frozen}, b: f.btx.Bucket(bucket), reads: reads}
 }
 
 // BenchmarkLookup is a Get in an optimistic transaction over own, active,

@@ -156,7 +156,7 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 		return err
 	}
 	db.layers.RLock()
-	active, base, frozen, seq := db.active, db.base, db.frozen, db.seq
+	active, folding, base, frozen, seq := db.active, db.folding, db.base, db.frozen, db.seq
 	btx, err := db.bdb.Begin(false)
 	db.layers.RUnlock()
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
@@ -166,7 +166,7 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 		return err
 	}
 	t := &optTx{own: newMemtable(), snap: seq}
-	t.readTx = readTx{mems: [4]*memtable{t.own, active, base, frozen}, b: btx.Bucket(bucket), reads: &t.set}
+	t.readTx = readTx{mems: [5]*memtable{t.own, active, folding, base, frozen}, b: btx.Bucket(bucket), reads: &t.set}
 	// A panic leaves through the caller's goroutine, as the contract asks.
 	err = func() error {
 		defer func() {
@@ -189,15 +189,16 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 	return db.submit(ctx, &call{fn: fn, opt: t, wake: make(chan struct{}, 1)})
 }
 
-// layerSeqs are the last commits base and frozen hold: a layer whose last
-// commit is not after a snapshot holds nothing the snapshot did not see.
-type layerSeqs struct{ base, frozen uint64 }
+// layerSeqs are the last commits folding, base and frozen hold: a layer
+// whose last commit is not after a snapshot holds nothing the snapshot did
+// not see.
+type layerSeqs struct{ folding, base, frozen uint64 }
 
 // newer returns m, or nil when its last commit (last) is not after snap,
 // for changedSince, which skips nil layers. Its entries then all belong to
 // commits the snapshot saw, and a newer entry for a key is in a newer
 // layer, which the validation searches.
-func (layerSeqs) newer(m *memtable, last, snap uint64) *memtable {
+func newer(m *memtable, last, snap uint64) *memtable {
 	if last <= snap {
 		return nil
 	}
@@ -225,10 +226,11 @@ func encodeOps(buf *[]byte, own *memtable) *[]byte {
 // layers and, if it holds, moves its writes into the working tree and runs
 // its deferred functions. It reports false when the transaction is stale
 // and must run again.
-func (db *DB) commitOptimistic(c *call, gt *groupTx, base, frozen *memtable, lv layerSeqs, floor uint64, w *writeTx) (ok bool, err error) {
+func (db *DB) commitOptimistic(c *call, gt *groupTx, older [3]*memtable, lv layerSeqs, floor uint64, w *writeTx) (ok bool, err error) {
 	o := c.opt
 	c.opt = nil // a rerun is serial
-	if o.snap < floor || o.set.changedSince(o.snap, gt.work, lv.newer(base, lv.base, o.snap), lv.newer(frozen, lv.frozen, o.snap)) {
+	if o.snap < floor || o.set.changedSince(o.snap, gt.work,
+		newer(older[0], lv.folding, o.snap), newer(older[1], lv.base, o.snap), newer(older[2], lv.frozen, o.snap)) {
 		return false, nil
 	}
 	gt.setAll(o.own, *o.ops)
