@@ -61,17 +61,7 @@ func TestExpiryQueueIsLazy(t *testing.T) {
 			if _, err := s.createDomain(ctx, &api.CreateDomainRequest{DomainName: "d", DefaultExpirationDays: 30}); err != nil {
 				t.Fatal(err)
 			}
-			putType := func(days int) {
-				in := &api.PutProfileObjectTypeRequest{}
-				if err := json.Unmarshal([]byte(benchType), in); err != nil {
-					t.Fatal(err)
-				}
-				in.DomainName, in.ObjectTypeName, in.ExpirationDays = "d", "Customer", ptr(int32(days))
-				if _, err := s.putObjectType(ctx, in); err != nil {
-					t.Fatal(err)
-				}
-			}
-			putType(tc.typeDays)
+			putBenchType(t, s, "d", int32(tc.typeDays))
 			var queue []string
 			for i, st := range tc.steps {
 				vclock.Advance(st.advance)
@@ -83,7 +73,7 @@ func TestExpiryQueueIsLazy(t *testing.T) {
 					}
 				case "type":
 					days, _ := strconv.Atoi(arg)
-					putType(days)
+					putBenchType(t, s, "d", int32(days))
 				case "purge":
 					if _, err := s.PurgeExpired(ctx); err != nil {
 						t.Fatal(err)
@@ -165,17 +155,7 @@ func TestWritesPurgeOncePerInterval(t *testing.T) {
 	vclock := clock.NewVirtual(time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC))
 	db := &memStore{}
 	s := New(Config{PurgeInterval: time.Minute}, db, vclock, nil)
-	if _, err := s.createDomain(ctx, &api.CreateDomainRequest{DomainName: "d", DefaultExpirationDays: 1}); err != nil {
-		t.Fatal(err)
-	}
-	in := &api.PutProfileObjectTypeRequest{}
-	if err := json.Unmarshal([]byte(benchType), in); err != nil {
-		t.Fatal(err)
-	}
-	in.DomainName, in.ObjectTypeName = "d", "Customer"
-	if _, err := s.putObjectType(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	benchDomain(t, s, "d", 1)
 	put := func(i int) {
 		t.Helper()
 		if _, err := s.putObject(ctx, &api.PutProfileObjectRequest{DomainName: "d", ObjectTypeName: "Customer", Object: benchCustomer(i)}); err != nil {

@@ -153,19 +153,35 @@ func newMemStore(b *testing.B) *memStore {
 // benchServiceOn is a service on db with bench/profiles' domain and type.
 func benchServiceOn(b *testing.B, db store.Store) *Service {
 	s := New(Config{}, db, nil, nil)
-	ctx := context.Background()
-	if _, err := s.createDomain(ctx, &api.CreateDomainRequest{DomainName: "bench", DefaultExpirationDays: 365}); err != nil {
-		b.Fatal(err)
+	benchDomain(b, s, "bench", 365)
+	return s
+}
+
+// benchDomain creates domain dom, whose profiles expire after days, with
+// bench/profiles' Customer type.
+func benchDomain(tb testing.TB, s *Service, dom string, days int32) {
+	tb.Helper()
+	if _, err := s.createDomain(context.Background(), &api.CreateDomainRequest{DomainName: dom, DefaultExpirationDays: days}); err != nil {
+		tb.Fatal(err)
 	}
+	putBenchType(tb, s, dom, 0)
+}
+
+// putBenchType puts bench/profiles' Customer type into domain dom, its
+// objects expiring after typeDays (the domain's default when 0).
+func putBenchType(tb testing.TB, s *Service, dom string, typeDays int32) {
+	tb.Helper()
 	in := &api.PutProfileObjectTypeRequest{}
 	if err := json.Unmarshal([]byte(benchType), in); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	in.DomainName, in.ObjectTypeName = "bench", "Customer"
-	if _, err := s.putObjectType(ctx, in); err != nil {
-		b.Fatal(err)
+	in.DomainName, in.ObjectTypeName = dom, "Customer"
+	if typeDays > 0 {
+		in.ExpirationDays = &typeDays
 	}
-	return s
+	if _, err := s.putObjectType(context.Background(), in); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // BenchmarkPutObject measures PutProfileObject in process (no HTTP) with

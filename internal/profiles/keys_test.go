@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -59,17 +58,7 @@ func TestSearchByProfileID(t *testing.T) {
 	ctx := context.Background()
 	db := &memStore{}
 	s := New(Config{}, db, clock.NewVirtual(time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC)), nil)
-	if _, err := s.createDomain(ctx, &api.CreateDomainRequest{DomainName: "d", DefaultExpirationDays: 30}); err != nil {
-		t.Fatal(err)
-	}
-	in := &api.PutProfileObjectTypeRequest{}
-	if err := json.Unmarshal([]byte(benchType), in); err != nil {
-		t.Fatal(err)
-	}
-	in.DomainName, in.ObjectTypeName = "d", "Customer"
-	if _, err := s.putObjectType(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	benchDomain(t, s, "d", 30)
 	var ids []string
 	for i := range 2 {
 		if _, err := s.putObject(ctx, &api.PutProfileObjectRequest{DomainName: "d", ObjectTypeName: "Customer", Object: benchCustomer(i)}); err != nil {
