@@ -90,8 +90,8 @@ const (
 	// groupSoftBytes stops a group from taking in more writers once its
 	// WAL record is this large; they form the next group.
 	groupSoftBytes = 16 << 20
-	// foldEntries is how many entries active gathers before the leader
-	// folds it into base. Copying a path of a tree of a few thousand
+	// foldEntries is how many entries active gathers before it is folded
+	// into base, in the background. Copying a path of a tree of a few thousand
 	// entries costs a few node copies; folding them in key order copies
 	// each node of base they land in once for all of them.
 	foldEntries = 4096
@@ -216,7 +216,7 @@ type DB struct {
 	// leadership passes under mu (Close reads it once no one leads).
 	wal         *walFile
 	spareRec    []byte // the last group's record buffer; only the leader touches it
-	activeBytes int64  // WAL bytes behind the active memtable
+	activeBytes int64  // WAL bytes since the last freeze (behind active, folding and base)
 
 	failed atomic.Pointer[error] // set once, when the WAL or a checkpoint fails
 
