@@ -125,21 +125,33 @@ func (p *docParser) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k] = v
-		p.skipSpace()
-		if p.i >= len(p.b) {
+		more, ok := p.separator('}')
+		if !ok {
 			return nil, false
 		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case '}':
-			p.i++
+		if !more {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// separator reads what follows a member or an element: a comma (more
+// follow) or the closing byte (the end); ok is false on anything else.
+func (p *docParser) separator(closing byte) (more, ok bool) {
+	p.skipSpace()
+	if p.i >= len(p.b) {
+		return false, false
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		p.skipSpace()
+		return true, true
+	case closing:
+		p.i++
+		return false, true
+	}
+	return false, false
 }
 
 func (p *docParser) array(depth int) (any, bool) {
@@ -159,19 +171,12 @@ func (p *docParser) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		p.skipSpace()
-		if p.i >= len(p.b) {
+		more, ok := p.separator(']')
+		if !ok {
 			return nil, false
 		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case ']':
-			p.i++
+		if !more {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
 }
