@@ -26,7 +26,10 @@
 // aws-sdk-go-v2's signer. CPU/object is this
 // process's CPU time (client and server) per call, and cores is how many
 // CPUs that kept busy: well under GOMAXPROCS means the calls wait on
-// something serial (the store's single writer, its fsync).
+// something serial (the store's single writer, its fsync). ckpt is the
+// share of the round during which the store was writing a full memtable
+// into its bbolt file, in the background, and between/during the
+// objects/s outside and inside those times.
 //
 // The million-profile load takes minutes and a 4 GB store file; -profiles
 // runs smaller. The store directory is removed at the end, on failure
@@ -344,6 +347,51 @@ type result struct {
 	cpu      time.Duration // process CPU time (client and server) per call
 	group    float64       // writes per durable commit (one fsync each); 0 for reads
 	reruns   float64       // share of the writes that ran again after a conflict
+	ckpt     checkpointSplit
+}
+
+// checkpointSplit is how a round went while the store checkpointed its
+// memtable into the bbolt file (in the background) and while it did not:
+// the share of the round a checkpoint ran, and the call rate in each part.
+type checkpointSplit struct {
+	busy            float64
+	between, during float64
+}
+
+// sampleEvery is how often load notes progress for checkpointSplit.
+const sampleEvery = 20 * time.Millisecond
+
+type progress struct {
+	at    time.Time
+	calls int64
+	st    bolt.Stats
+}
+
+// splitByCheckpoints sorts the intervals between samples into those a
+// checkpoint overlapped (one ran at their start or started in them) and
+// the rest.
+func splitByCheckpoints(samples []progress) checkpointSplit {
+	var calls, secs [2]float64 // [between, during]
+	for i := 1; i < len(samples); i++ {
+		a, b := samples[i-1], samples[i]
+		k := 0
+		if b.st.CheckpointsStarted > a.st.Checkpoints {
+			k = 1
+		}
+		calls[k] += float64(b.calls - a.calls)
+		secs[k] += b.at.Sub(a.at).Seconds()
+	}
+	var sp checkpointSplit
+	if total := secs[0] + secs[1]; total > 0 {
+		sp.busy = secs[1] / total
+	}
+	if secs[0] > 0 {
+		sp.between = calls[0] / secs[0]
+	}
+	if secs[1] > 0 {
+		sp.during = calls[1] / secs[1]
+	}
+	return sp
 }
 
 // cores is how many CPUs the calls kept busy on average.
@@ -369,6 +417,22 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 	cpu0, st0 := cpuTime(), bolt.ProcessStats()
 	begin := time.Now()
 	deadline := begin.Add(d)
+	var calls atomic.Int64
+	samples := []progress{{begin, 0, st0}}
+	stopSampling, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(sampleEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopSampling:
+				return
+			case now := <-tick.C:
+				samples = append(samples, progress{now, calls.Load(), bolt.ProcessStats()})
+			}
+		}
+	}()
 	for range clients {
 		wg.Go(func() {
 			var mine []time.Duration
@@ -378,6 +442,7 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 					fatal(err)
 				}
 				mine = append(mine, time.Since(t0))
+				calls.Add(1)
 			}
 			mu.Lock()
 			lats = append(lats, mine...)
@@ -385,6 +450,8 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 		})
 	}
 	wg.Wait()
+	close(stopSampling)
+	<-sampled
 	elapsed := time.Since(begin)
 	cpu, st := cpuTime()-cpu0, bolt.ProcessStats()
 	slices.Sort(lats)
@@ -396,6 +463,7 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 	if n := st.Optimistic - st0.Optimistic + st.Conflicts - st0.Conflicts; n > 0 {
 		r.reruns = float64(st.Conflicts-st0.Conflicts) / float64(n)
 	}
+	r.ckpt = splitByCheckpoints(append(samples, progress{begin.Add(elapsed), int64(len(lats)), st}))
 	return r
 }
 
@@ -461,14 +529,19 @@ func benchPut(dir string, clients int, d time.Duration, rounds int, kind string)
 		fatalf("-client %s: use wire, raw or sdk", kind)
 	}
 	fmt.Printf("\nPutProfileObject, %d clients (%s client), %s x %d rounds (medians)\n", clients, kind, d, rounds)
-	fmt.Printf("%-34s %12s %10s %10s %10s %6s %8s %7s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "w/commit", "reruns", "rounds objects/s")
+	fmt.Printf("%-34s %12s %10s %10s %10s %6s %8s %7s %6s %16s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "w/commit", "reruns",
+		"ckpt", "between/during", "rounds objects/s")
+	row := func(name string, r result, rs []float64) {
+		fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f %6.1f%% %5.0f%% %16s   %s\n", name, r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, 100*r.reruns,
+			100*r.ckpt.busy, fmt.Sprintf("%.0f/%.0f", r.ckpt.between, r.ckpt.during), rates(rs))
+	}
 	fresh := func() int { return int(seq.Add(1)) }
 	r, rs := median(rounds, func() result { return load(clients, d, fresh, call) })
-	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f %6.1f%%   %s\n", "new customer (creates a profile)", r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, 100*r.reruns, rates(rs))
+	row("new customer (creates a profile)", r, rs)
 	created := int(seq.Load())
 	again := func() int { return rand.IntN(created) + 1 }
 	r, rs = median(rounds, func() result { return load(clients, d, again, call) })
-	fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f %6.1f%%   %s\n", "existing customer (replaces)", r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, 100*r.reruns, rates(rs))
+	row("existing customer (replaces)", r, rs)
 }
 
 func benchSearch(dir string, n, loaders, clients int, d time.Duration, rounds int) {

@@ -171,6 +171,9 @@ type Stats struct {
 	// Checkpoints is the number of memtables written into the bbolt file
 	// in the background (Close's final one is not counted).
 	Checkpoints uint64
+	// CheckpointsStarted counts those checkpoints as they start: one runs
+	// while it is ahead of Checkpoints.
+	CheckpointsStarted uint64
 	// Optimistic counts UpdateConcurrent transactions committed as they
 	// ran on their snapshot; Conflicts those that had read something
 	// changed since, and ran again inside the group.
@@ -220,8 +223,8 @@ type DB struct {
 
 	failed atomic.Pointer[error] // set once, when the WAL or a checkpoint fails
 
-	commits, txs, reruns, checkpoints atomic.Uint64
-	optimistic, conflicts             atomic.Uint64
+	commits, txs, reruns, checkpoints, ckptStarts atomic.Uint64
+	optimistic, conflicts                         atomic.Uint64
 }
 
 var _ store.Store = (*DB)(nil)
@@ -373,7 +376,7 @@ func (db *DB) Path() string { return db.path }
 // processStats sums Stats over every DB of the process, for benchmarks
 // that reach the store only through a server.
 var processStats struct {
-	commits, txs, reruns, checkpoints, optimistic, conflicts atomic.Uint64
+	commits, txs, reruns, checkpoints, ckptStarts, optimistic, conflicts atomic.Uint64
 }
 
 // ProcessStats returns the group-commit counters summed over every DB this
@@ -381,13 +384,14 @@ var processStats struct {
 func ProcessStats() Stats {
 	return Stats{Commits: processStats.commits.Load(), Txs: processStats.txs.Load(),
 		Reruns: processStats.reruns.Load(), Checkpoints: processStats.checkpoints.Load(),
-		Optimistic: processStats.optimistic.Load(), Conflicts: processStats.conflicts.Load()}
+		CheckpointsStarted: processStats.ckptStarts.Load(),
+		Optimistic:         processStats.optimistic.Load(), Conflicts: processStats.conflicts.Load()}
 }
 
 // Stats returns the group-commit counters.
 func (db *DB) Stats() Stats {
 	return Stats{Commits: db.commits.Load(), Txs: db.txs.Load(), Reruns: db.reruns.Load(), Checkpoints: db.checkpoints.Load(),
-		Optimistic: db.optimistic.Load(), Conflicts: db.conflicts.Load()}
+		CheckpointsStarted: db.ckptStarts.Load(), Optimistic: db.optimistic.Load(), Conflicts: db.conflicts.Load()}
 }
 
 // fail puts the store in the failed state; the first error stays.
@@ -593,6 +597,8 @@ func (db *DB) maybeCheckpoint() {
 	db.frozenSeq, db.baseSeq = db.seq, 0
 	db.layers.Unlock()
 	db.activeBytes = 0
+	db.ckptStarts.Add(1)
+	processStats.ckptStarts.Add(1)
 	go db.checkpoint(frozen, next.n, done)
 }
 

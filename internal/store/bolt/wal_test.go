@@ -563,6 +563,10 @@ func TestViewsDuringCheckpoints(t *testing.T) {
 	if st.Checkpoints < 2 {
 		t.Errorf("only %d checkpoints ran", st.Checkpoints)
 	}
+	// At most one runs at a time, so it may still be running.
+	if st.CheckpointsStarted != st.Checkpoints && st.CheckpointsStarted != st.Checkpoints+1 {
+		t.Errorf("%d checkpoints started, %d ended", st.CheckpointsStarted, st.Checkpoints)
+	}
 }
 
 func check(sum, want int) error {
