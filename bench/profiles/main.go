@@ -21,9 +21,9 @@
 // the load generator spends little of the CPU it shares with the server.
 // -client raw sends them through net/http's Client as bench/edge does,
 // signed with aws-sdk-go-v2's signer; -client sdk sends them through
-// aws-sdk-go-v2, to show what the SDK's own cost is. Everything else
-// (setup, the searches, the search benchmark's load) is signed with
-// aws-sdk-go-v2's signer. CPU/object is this
+// aws-sdk-go-v2, to show what the SDK's own cost is. The searches go out
+// the same way (wire or raw). Everything else (setup, the search
+// benchmark's load) is signed with aws-sdk-go-v2's signer. CPU/object is this
 // process's CPU time (client and server) per call, and cores is how many
 // CPUs that kept busy: well under GOMAXPROCS means the calls wait on
 // something serial (the store's single writer, its fsync). ckpt is the
@@ -138,7 +138,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds per figure; medians are reported")
 	profiles := flag.Int("profiles", 1_000_000, "profiles loaded for the search benchmark")
 	loaders := flag.Int("loaders", 64, "concurrent in-process puts while loading")
-	clientKind := flag.String("client", "wire", "wire (lean HTTP/1.1 on pooled connections, lean SigV4 signer), raw (net/http's client, aws-sdk-go-v2's signer) or sdk (aws-sdk-go-v2's client) for the puts")
+	clientKind := flag.String("client", "wire", "wire (lean HTTP/1.1 on pooled connections, lean SigV4 signer), raw (net/http's client, aws-sdk-go-v2's signer) or sdk (aws-sdk-go-v2's client, puts only) for the puts and the searches")
 	dir := flag.String("dir", os.TempDir(), "directory for the store (on the disk you want to measure)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured parts to this file")
 	traceFile := flag.String("trace", "", "write a runtime execution trace (go tool trace) of the run to this file")
@@ -157,7 +157,7 @@ func main() {
 		benchPut(*dir, *clients, *duration, *rounds, *clientKind)
 	}
 	if *which == "search" || *which == "all" {
-		benchSearch(*dir, *profiles, *loaders, *clients, *duration, *rounds)
+		benchSearch(*dir, *profiles, *loaders, *clients, *duration, *rounds, *clientKind)
 	}
 }
 
@@ -319,6 +319,16 @@ func appendPadded(b []byte, v, width int) []byte {
 func putURL(base string) string { return base + putPath }
 
 const putPath = "/domains/" + domain + "/profiles/objects"
+
+const searchPath = "/domains/" + domain + "/profiles/search"
+
+// appendSearchBody appends the SearchProfiles body that looks customer i
+// up by phone number.
+func appendSearchBody(b []byte, i int) []byte {
+	b = append(b, `{"KeyName":"_phone","Values":["`...)
+	b = append(b, searchPhone(i)...)
+	return append(b, `"]}`...)
+}
 
 // caller sends one kind of request; next gives each call its argument.
 type caller func(i int) error
@@ -544,7 +554,7 @@ func benchPut(dir string, clients int, d time.Duration, rounds int, kind string)
 	row("existing customer (replaces)", r, rs)
 }
 
-func benchSearch(dir string, n, loaders, clients int, d time.Duration, rounds int) {
+func benchSearch(dir string, n, loaders, clients int, d time.Duration, rounds int, kind string) {
 	b := start(dir)
 	defer b.stop()
 
@@ -583,15 +593,22 @@ func benchSearch(dir string, n, loaders, clients int, d time.Duration, rounds in
 	fmt.Printf("store: %.1f MB, %.0f bytes per profile (the whole bbolt file, free pages included)\n",
 		float64(fi.Size())/(1<<20), float64(fi.Size())/float64(n))
 
-	searchURL := b.base + "/domains/" + domain + "/profiles/search"
-	call := rawCaller(b.base, clients, http.MethodPost, func(i int) (string, []byte) {
-		body, _ := json.Marshal(map[string]any{"KeyName": "_phone", "Values": []string{searchPhone(i)}})
-		return searchURL, body
-	})
+	searchURL := b.base + searchPath
+	var call caller
+	switch kind {
+	case "wire":
+		call = wireCaller(b.base, clients, http.MethodPost, searchPath, appendSearchBody)
+	case "raw":
+		call = rawCaller(b.base, clients, http.MethodPost, func(i int) (string, []byte) {
+			return searchURL, appendSearchBody(nil, i)
+		})
+	default:
+		fatalf("-client %s: the search benchmark takes wire or raw", kind)
+	}
 	verify(searchURL, 0)
 	verify(searchURL, n-1)
 	random := func() int { return rand.IntN(n) }
-	fmt.Printf("%-34s %12s %10s %10s %10s   %s\n", "", "searches/s", "p50", "p99", "CPU/search", "rounds searches/s")
+	fmt.Printf("%-34s %12s %10s %10s %10s   %s   (%s client)\n", "", "searches/s", "p50", "p99", "CPU/search", "rounds searches/s", kind)
 	for _, c := range []int{1, clients} {
 		r, rs := median(rounds, func() result { return load(c, d, random, call) })
 		fmt.Printf("%-34s %12.0f %10s %10s %10s   %s\n", fmt.Sprintf("%d client(s)", c), r.rate, r.p50, r.p99, r.cpu, rates(rs))

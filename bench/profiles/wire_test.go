@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -35,25 +36,36 @@ func sdkRequest(t *testing.T, method, host, path string, body []byte, at time.Ti
 	return req
 }
 
+// shapes are the requests the wire client sends.
+var shapes = []struct {
+	name, method, path string
+	body               func(dst []byte, i int) []byte
+}{
+	{"put", http.MethodPut, putPath, appendPutBody},
+	{"search", http.MethodPost, searchPath, appendSearchBody},
+}
+
 // TestLeanSignerMatchesSDK signs the same requests with the lean signer
 // and aws-sdk-go-v2's, at fixed times, across a day boundary (the cached
 // key changes) and for bodies of several lengths.
 func TestLeanSignerMatchesSDK(t *testing.T) {
-	s := newLeanSigner("test", "test", "us-east-1", "profile", http.MethodPut, testHost, putPath)
-	day := time.Date(2026, 11, 21, 23, 59, 58, 0, time.UTC)
-	for n, at := range []time.Time{day, day.Add(time.Second), day.Add(2 * time.Second), day.Add(25 * time.Hour).In(time.FixedZone("X", 3600))} {
-		for _, i := range []int{0, 7, 12345, 123_456_789} {
-			body := appendPutBody(nil, i)
-			want := sdkRequest(t, http.MethodPut, testHost, putPath, body, at)
-			date, authz := s.sign(body, at)
-			if got := string(authz); got != want.Header.Get("Authorization") {
-				t.Errorf("time %d, customer %d: Authorization\n got %s\nwant %s", n, i, got, want.Header.Get("Authorization"))
-			}
-			if got := string(date); got != want.Header.Get("X-Amz-Date") {
-				t.Errorf("time %d: X-Amz-Date %s, want %s", n, got, want.Header.Get("X-Amz-Date"))
-			}
-			if v := want.Header.Get("X-Amz-Content-Sha256"); v != "" {
-				t.Errorf("the SDK sends X-Amz-Content-Sha256 %s; the lean signer must too", v)
+	for _, sh := range shapes {
+		s := newLeanSigner("test", "test", "us-east-1", "profile", sh.method, testHost, sh.path)
+		day := time.Date(2026, 11, 21, 23, 59, 58, 0, time.UTC)
+		for n, at := range []time.Time{day, day.Add(time.Second), day.Add(2 * time.Second), day.Add(25 * time.Hour).In(time.FixedZone("X", 3600))} {
+			for _, i := range []int{0, 7, 12345, 123_456_789} {
+				body := sh.body(nil, i)
+				want := sdkRequest(t, sh.method, testHost, sh.path, body, at)
+				date, authz := s.sign(body, at)
+				if got := string(authz); got != want.Header.Get("Authorization") {
+					t.Errorf("%s, time %d, customer %d: Authorization\n got %s\nwant %s", sh.name, n, i, got, want.Header.Get("Authorization"))
+				}
+				if got := string(date); got != want.Header.Get("X-Amz-Date") {
+					t.Errorf("%s, time %d: X-Amz-Date %s, want %s", sh.name, n, got, want.Header.Get("X-Amz-Date"))
+				}
+				if v := want.Header.Get("X-Amz-Content-Sha256"); v != "" {
+					t.Errorf("the SDK sends X-Amz-Content-Sha256 %s; the lean signer must too", v)
+				}
 			}
 		}
 	}
@@ -63,20 +75,32 @@ func TestLeanSignerMatchesSDK(t *testing.T) {
 // bytes net/http's Request.Write sends for the SDK-signed request.
 func TestWireRequestMatchesNetHTTP(t *testing.T) {
 	at := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	for _, i := range []int{1, 99_999} {
-		body := appendPutBody(nil, i)
-		var want bytes.Buffer
-		if err := sdkRequest(t, http.MethodPut, testHost, putPath, body, at).Write(&want); err != nil {
-			t.Fatal(err)
+	for _, sh := range shapes {
+		for _, i := range []int{1, 99_999} {
+			body := sh.body(nil, i)
+			var want bytes.Buffer
+			if err := sdkRequest(t, sh.method, testHost, sh.path, body, at).Write(&want); err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			c := &wireConn{w: bufio.NewWriter(&got), body: body,
+				sign: newLeanSigner("test", "test", "us-east-1", "profile", sh.method, testHost, sh.path)}
+			if err := c.write(at); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("%s %d: the wire client sends\n%s\nnet/http sends\n%s", sh.name, i, got.String(), want.String())
+			}
 		}
-		var got bytes.Buffer
-		c := &wireConn{w: bufio.NewWriter(&got), body: body,
-			sign: newLeanSigner("test", "test", "us-east-1", "profile", http.MethodPut, testHost, putPath)}
-		if err := c.write(at); err != nil {
-			t.Fatal(err)
-		}
-		if got.String() != want.String() {
-			t.Errorf("customer %d: the wire client sends\n%s\nnet/http sends\n%s", i, got.String(), want.String())
+	}
+}
+
+// TestAppendSearchBody holds the search body to encoding/json's.
+func TestAppendSearchBody(t *testing.T) {
+	for _, i := range []int{0, 12345, 99_999_999} {
+		want, _ := json.Marshal(map[string]any{"KeyName": "_phone", "Values": []string{searchPhone(i)}})
+		if got := appendSearchBody(nil, i); !bytes.Equal(got, want) {
+			t.Errorf("customer %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
 }
