@@ -333,6 +333,18 @@ func appendSearchBody(b []byte, i int) []byte {
 // caller sends one kind of request; next gives each call its argument.
 type caller func(i int) error
 
+// httpCaller sends method path with body(i) through the wire or the raw
+// client; ok is false for any other kind.
+func httpCaller(kind, base string, conns int, method, path string, body func(dst []byte, i int) []byte) (c caller, ok bool) {
+	switch kind {
+	case "wire":
+		return wireCaller(base, conns, method, path, body), true
+	case "raw":
+		return rawCaller(base, conns, method, func(i int) (string, []byte) { return base + path, body(nil, i) }), true
+	}
+	return nil, false
+}
+
 func rawCaller(base string, conns int, method string, target func(i int) (string, []byte)) caller {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
 	s := newSigner()
@@ -519,15 +531,10 @@ func benchPut(dir string, clients int, d time.Duration, rounds int, kind string)
 	b := start(dir)
 	defer b.stop()
 	var seq atomic.Int64
-	var call caller
-	switch kind {
-	case "wire":
-		call = wireCaller(b.base, clients, http.MethodPut, putPath, appendPutBody)
-	case "raw":
-		call = rawCaller(b.base, clients, http.MethodPut, func(i int) (string, []byte) {
-			return putURL(b.base), putBody(customer(i))
-		})
-	case "sdk":
+	call, ok := httpCaller(kind, b.base, clients, http.MethodPut, putPath, appendPutBody)
+	switch {
+	case ok:
+	case kind == "sdk":
 		c := sdkClient(b.base, clients)
 		call = func(i int) error {
 			_, err := c.PutProfileObject(context.Background(), &cp.PutProfileObjectInput{
@@ -542,8 +549,12 @@ func benchPut(dir string, clients int, d time.Duration, rounds int, kind string)
 	fmt.Printf("%-34s %12s %10s %10s %10s %6s %8s %7s %6s %16s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "w/commit", "reruns",
 		"ckpt", "between/during", "rounds objects/s")
 	row := func(name string, r result, rs []float64) {
+		split := fmt.Sprintf("%.0f/%.0f", r.ckpt.between, r.ckpt.during)
+		if r.ckpt.busy == 0 {
+			split = fmt.Sprintf("%.0f/-", r.ckpt.between)
+		}
 		fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f %6.1f%% %5.0f%% %16s   %s\n", name, r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, 100*r.reruns,
-			100*r.ckpt.busy, fmt.Sprintf("%.0f/%.0f", r.ckpt.between, r.ckpt.during), rates(rs))
+			100*r.ckpt.busy, split, rates(rs))
 	}
 	fresh := func() int { return int(seq.Add(1)) }
 	r, rs := median(rounds, func() result { return load(clients, d, fresh, call) })
@@ -594,15 +605,8 @@ func benchSearch(dir string, n, loaders, clients int, d time.Duration, rounds in
 		float64(fi.Size())/(1<<20), float64(fi.Size())/float64(n))
 
 	searchURL := b.base + searchPath
-	var call caller
-	switch kind {
-	case "wire":
-		call = wireCaller(b.base, clients, http.MethodPost, searchPath, appendSearchBody)
-	case "raw":
-		call = rawCaller(b.base, clients, http.MethodPost, func(i int) (string, []byte) {
-			return searchURL, appendSearchBody(nil, i)
-		})
-	default:
+	call, ok := httpCaller(kind, b.base, clients, http.MethodPost, searchPath, appendSearchBody)
+	if !ok {
 		fatalf("-client %s: the search benchmark takes wire or raw", kind)
 	}
 	verify(searchURL, 0)
