@@ -10,7 +10,9 @@ import (
 func TestSplitByCheckpoints(t *testing.T) {
 	t0 := time.Unix(0, 0)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	ck := func(started, ended uint64) bolt.Stats { return bolt.Stats{CheckpointsStarted: started, Checkpoints: ended} }
+	ck := func(started, ended uint64) bolt.Stats {
+		return bolt.Stats{CheckpointsStarted: started, Checkpoints: ended}
+	}
 	cases := []struct {
 		name    string
 		samples []progress
