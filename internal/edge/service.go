@@ -464,6 +464,15 @@ func coerce(sh *awsmodel.Shape, v string) any {
 	return v
 }
 
+// JSONAppender is an output that writes its own JSON body, compact, valid
+// and in the model's shape. encode sends it as it is, sparing a large
+// answer encoding/json's reflection and the compaction encoding/json runs
+// over a Marshaler's output. Outputs with members bound to headers or the
+// status code still go through encoding/json.
+type JSONAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
 // encode renders an operation's output: the body as JSON, and members the
 // model binds to headers or the status code moved there.
 func (s *Service) encode(c *codec, out any) (status int, header http.Header, body []byte, err error) {
@@ -474,6 +483,10 @@ func (s *Service) encode(c *codec, out any) (status int, header http.Header, bod
 	}
 	if out == nil {
 		return status, nil, []byte("{}"), nil
+	}
+	if a, ok := out.(JSONAppender); ok && c.output == nil {
+		body, err = a.AppendJSON(nil)
+		return status, nil, body, err
 	}
 	body, err = json.Marshal(out)
 	if err != nil || c.output == nil {

@@ -1,7 +1,6 @@
 package profiles
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -198,32 +197,35 @@ var legacyNullMembers = []string{
 	"BusinessPhoneNumber", "EmailAddress", "PersonalEmailAddress", "BusinessEmailAddress",
 }
 
-// MarshalJSON writes the answer with the legacy nulls.
-func (o searchOutput) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(`{"Items":[`)
+// AppendJSON writes the answer with the legacy nulls (edge.JSONAppender).
+func (o searchOutput) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"Items":[`...)
 	for i, p := range o.Items {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		item, err := json.Marshal(p)
-		if err != nil {
-			return nil, err
+		b = appendProfileJSON(b, p)
+		if p == nil {
+			continue
 		}
-		b.Write(item[:len(item)-1])
+		b = b[:len(b)-1] // reopen the object
 		for _, name := range legacyNullMembers {
 			if *stringField[name](p) == nil {
-				b.WriteString(`,"` + name + `":null`)
+				b = append(b, `,"`...)
+				b = append(b, name...)
+				b = append(b, `":null`...)
 			}
 		}
-		b.WriteByte('}')
+		b = append(b, '}')
 	}
-	b.WriteString(`],"NextToken":`)
-	next, err := json.Marshal(o.NextToken)
-	if err != nil {
-		return nil, err
+	b = append(b, `],"NextToken":`...)
+	if o.NextToken == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendJSONString(b, *o.NextToken)
 	}
-	b.Write(next)
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
 }
+
+// MarshalJSON is AppendJSON for encoding/json.
+func (o searchOutput) MarshalJSON() ([]byte, error) { return o.AppendJSON(nil) }
