@@ -407,6 +407,18 @@ func decodeProfileOf(b []byte, p *profileRecord, id string) error {
 	return json.Unmarshal(b, p)
 }
 
+// decodeProfileKeys is decodeProfile keeping the key supports of the
+// named keys only: enough to render the profile and to check that it owns
+// those keys' values, as a search does. The profile must not be saved.
+func decodeProfileKeys(b []byte, p *profileRecord, keys []string) error {
+	d := recordDecoder{b: b, keys: keys}
+	if d.profile(p) && d.end() {
+		return nil
+	}
+	*p = profileRecord{}
+	return json.Unmarshal(b, p)
+}
+
 // decodeObject reads a stored object record into o.
 func decodeObject(b []byte, o *objectRecord) error {
 	d := recordDecoder{b: b}
@@ -443,6 +455,9 @@ type recordDecoder struct {
 	id, typ, uk, ref string
 	// head: skip an object's text (keeping its length) and keys.
 	head bool
+	// keys: when not nil, a profile's key supports are read for these
+	// key names only (a search needs no others).
+	keys []string
 	// The field values and supports of a profile, allocated a few at a
 	// time.
 	fields []fieldValue
@@ -730,6 +745,9 @@ func (d *recordDecoder) profile(p *profileRecord) bool {
 			if ok = once(&seen, 2); ok {
 				p.Keys = map[string]map[string][]keySupport{}
 				ok = d.members(func(name []byte) bool {
+					if d.keys != nil && !slices.Contains(d.keys, string(name)) {
+						return d.skipValue()
+					}
 					key := known(name)
 					vals, ok := d.supports()
 					p.Keys[key] = vals
@@ -1001,6 +1019,38 @@ func (d *recordDecoder) strings() ([]string, bool) {
 }
 
 // skipStrings reads what strings reads, and keeps nothing.
+// skipValue passes over one value of a record without keeping it: null,
+// true, false, a string, an integer, or an array or object of those.
+func (d *recordDecoder) skipValue() bool {
+	switch {
+	case d.word("null"), d.word("true"), d.word("false"):
+		return true
+	case d.i < len(d.b) && d.b[d.i] == '"':
+		_, ok := d.strLen()
+		return ok
+	case d.i < len(d.b) && d.b[d.i] == '{':
+		return d.members(func([]byte) bool { return d.skipValue() })
+	case d.eat('['):
+		if d.eat(']') {
+			return true
+		}
+		for {
+			if !d.skipValue() {
+				return false
+			}
+			if d.eat(']') {
+				return true
+			}
+			if !d.eat(',') {
+				return false
+			}
+		}
+	default:
+		_, ok := d.int(64)
+		return ok
+	}
+}
+
 func (d *recordDecoder) skipStrings() bool {
 	if d.word("null") {
 		return true

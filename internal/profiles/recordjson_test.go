@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/hotline-dev/hotline/internal/profiles/api"
@@ -138,6 +139,27 @@ func checkDecode(t *testing.T, b []byte) {
 		}
 		if !reflect.DeepEqual(*o, want) {
 			t.Fatalf("object %q:\n got %#v\nwant %#v", b, *o, want)
+		}
+	}
+	// Reading the supports of some keys only reads the same profile less
+	// those of the others, wherever the full decoder takes the record.
+	for _, keys := range [][]string{{}, {"k"}, {"_phone", "nil"}} {
+		var full, some profileRecord
+		if decodeProfile(b, &full) != nil {
+			continue
+		}
+		if err := decodeProfileKeys(b, &some, keys); err != nil {
+			t.Fatalf("decodeProfileKeys(%q, %q): %v; decodeProfile takes it", b, keys, err)
+		}
+		if pok { // else both are encoding/json's reading
+			for name := range full.Keys {
+				if !slices.Contains(keys, name) {
+					delete(full.Keys, name)
+				}
+			}
+		}
+		if !reflect.DeepEqual(full, some) {
+			t.Fatalf("decodeProfileKeys(%q, %q):\n got %#v\nwant %#v", b, keys, some, full)
 		}
 	}
 	// Knowing the strings a record repeats beforehand changes nothing.

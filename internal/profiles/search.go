@@ -66,9 +66,13 @@ func (s *Service) find(tx store.Tx, dom string, pairs []searchPair, and bool, af
 		}
 	}
 	sort.Strings(ids)
+	keys := make([]string, len(pairs))
+	for i, pr := range pairs {
+		keys[i] = pr.key
+	}
 	var hits []*hit
 	for _, id := range ids {
-		p, ok, err := getProfile(tx, profileKey(dom, id))
+		p, ok, err := getProfileKeys(tx, profileKey(dom, id), keys)
 		if err != nil {
 			return nil, false, err
 		}

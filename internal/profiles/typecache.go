@@ -172,6 +172,20 @@ func getProfile(tx store.Tx, key string) (*profileRecord, bool, error) {
 	return p, true, nil
 }
 
+// getProfileKeys is getProfile for reading only: the profile's key
+// supports are those of the named keys alone (decodeProfileKeys).
+func getProfileKeys(tx store.Tx, key string, keys []string) (*profileRecord, bool, error) {
+	raw, err := getRaw(tx, key)
+	if err != nil || raw == nil {
+		return nil, false, err
+	}
+	p := new(profileRecord)
+	if err := decodeProfileKeys(raw, p, keys); err != nil {
+		return nil, false, fmt.Errorf("store: corrupt record %s: %w", key, err)
+	}
+	return p, true, nil
+}
+
 // getObject is store.GetJSON for object records, with their fast decoder.
 func getObject(tx store.Tx, key string) (*objectRecord, bool, error) {
 	raw, err := getRaw(tx, key)
