@@ -425,7 +425,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 	}
 	defer func() { _ = btx.Rollback() }()
 	t := &readTx{mems: [5]*memtable{active, folding, base, frozen}, b: btx.Bucket(bucket)}
-	defer func() { t.done = true }()
+	defer t.end()
 	return fn(t)
 }
 

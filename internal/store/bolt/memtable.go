@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 
 	"github.com/hotline-dev/hotline/internal/store"
 	"github.com/tidwall/btree"
@@ -306,7 +307,8 @@ type merge struct {
 func (t *readTx) newMerge(reverse bool) *merge {
 	m := t.spare
 	if m == nil {
-		m = &merge{t: t, bc: t.b.Cursor()}
+		m = mergePool.Get().(*merge)
+		m.t, m.bc = t, t.b.Cursor()
 	}
 	t.spare = nil
 	m.reverse = reverse
@@ -319,6 +321,22 @@ func (t *readTx) newMerge(reverse bool) *merge {
 	}
 	m.cs = append(m.cs, cursor{bc: m.bc})
 	return m
+}
+
+// mergePool keeps the merges of ended transactions: a merge holds an
+// iterator per layer, about a kilobyte, which every View that scans
+// would otherwise allocate.
+var mergePool = sync.Pool{New: func() any { return new(merge) }}
+
+// end marks the transaction's function as returned and gives its spare
+// merge back to the pool.
+func (t *readTx) end() {
+	t.done = true
+	if m := t.spare; m != nil {
+		t.spare = nil
+		m.t, m.bc, m.probe = nil, nil, entry{}
+		mergePool.Put(m)
+	}
 }
 
 func (m *merge) release() {

@@ -170,7 +170,7 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 	// A panic leaves through the caller's goroutine, as the contract asks.
 	err = func() error {
 		defer func() {
-			t.done = true
+			t.end()
 			_ = btx.Rollback()
 		}()
 		return fn(t)
