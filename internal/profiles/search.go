@@ -111,12 +111,19 @@ func (s *Service) searchProfiles(ctx context.Context, in *api.SearchProfilesRequ
 	}
 	and := deref(in.LogicalOperator) == "AND"
 	// The scope ties a token to this search: domain, operator and pairs.
-	scopeParts := []any{in.DomainName, and}
-	for _, pr := range pairs {
-		scopeParts = append(scopeParts, pr.key, pr.values)
+	// Only a search that reads or writes a token needs it.
+	scope := func() string {
+		parts := []any{in.DomainName, and}
+		for _, pr := range pairs {
+			parts = append(parts, pr.key, pr.values)
+		}
+		b, _ := json.Marshal(parts)
+		return "search/" + digest(string(b))
 	}
-	scope, _ := json.Marshal(scopeParts)
-	req := pageRequest{scope: "search/" + digest(string(scope)), token: in.NextToken, max: pageSize(in.MaxResults, 20)}
+	req := pageRequest{token: in.NextToken, max: pageSize(in.MaxResults, 20)}
+	if deref(in.NextToken) != "" {
+		req.scope = scope()
+	}
 	after, err := req.after()
 	if err != nil {
 		return nil, err
@@ -131,6 +138,9 @@ func (s *Service) searchProfiles(ctx context.Context, in *api.SearchProfilesRequ
 			return err
 		}
 		if more {
+			if req.scope == "" {
+				req.scope = scope()
+			}
 			out.NextToken = ptr(pagetoken.Encode(req.scope, hits[len(hits)-1].p.ID))
 		}
 		for _, h := range hits {
