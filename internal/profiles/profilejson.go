@@ -1,8 +1,6 @@
 package profiles
 
 import (
-	"slices"
-
 	"github.com/hotline-dev/hotline/internal/profiles/api"
 )
 
@@ -109,13 +107,8 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 	if m == nil {
 		return append(b, "null"...)
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	b = append(b, '{')
-	for i, k := range keys {
+	for i, k := range appendSortedKeys(make([]string, 0, len(m)), m) {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -140,47 +133,41 @@ func appendStrings(b []byte, s []string) []byte {
 	return append(b, ']')
 }
 
-func appendContactPreferences(b []byte, cs []*api.ContactPreference) []byte {
-	if cs == nil {
+// appendObjects writes a list of objects, each by object: null for a nil
+// list or element, as encoding/json writes a slice of pointers.
+func appendObjects[T any](b []byte, xs []*T, object func(w *objectWriter, x *T)) []byte {
+	if xs == nil {
 		return append(b, "null"...)
 	}
 	b = append(b, '[')
-	for i, c := range cs {
+	for i, x := range xs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if c == nil {
+		if x == nil {
 			b = append(b, "null"...)
 			continue
 		}
 		w := objectWriter{b: append(b, '{')}
-		w.str("ContactType", c.ContactType)
-		w.str("KeyName", c.KeyName)
-		w.str("KeyValue", c.KeyValue)
-		w.str("ProfileId", c.ProfileId)
+		object(&w, x)
 		b = append(w.b, '}')
 	}
 	return append(b, ']')
 }
 
+func appendContactPreferences(b []byte, cs []*api.ContactPreference) []byte {
+	return appendObjects(b, cs, func(w *objectWriter, c *api.ContactPreference) {
+		w.str("ContactType", c.ContactType)
+		w.str("KeyName", c.KeyName)
+		w.str("KeyValue", c.KeyValue)
+		w.str("ProfileId", c.ProfileId)
+	})
+}
+
 func appendFoundBy(b []byte, fs []*api.FoundByKeyValue) []byte {
-	if fs == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, f := range fs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if f == nil {
-			b = append(b, "null"...)
-			continue
-		}
-		w := objectWriter{b: append(b, '{')}
+	return appendObjects(b, fs, func(w *objectWriter, f *api.FoundByKeyValue) {
 		w.str("KeyName", f.KeyName)
 		w.name("Values")
 		w.b = appendStrings(w.b, f.Values)
-		b = append(w.b, '}')
-	}
-	return append(b, ']')
+	})
 }

@@ -282,19 +282,7 @@ func (o *objectRecord) appendJSON(dst []byte) []byte {
 				dst = append(dst, ',')
 			}
 			dst = append(appendJSONString(dst, key), ':')
-			vals := o.Keys[key]
-			if vals == nil {
-				dst = append(dst, "null"...)
-				continue
-			}
-			dst = append(dst, '[')
-			for j, v := range vals {
-				if j > 0 {
-					dst = append(dst, ',')
-				}
-				dst = appendJSONString(dst, v)
-			}
-			dst = append(dst, ']')
+			dst = appendStrings(dst, o.Keys[key])
 		}
 		dst = append(dst, '}')
 	}
