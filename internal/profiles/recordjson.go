@@ -396,8 +396,9 @@ func decodeProfileOf(b []byte, p *profileRecord, id string) error {
 }
 
 // decodeProfileKeys is decodeProfile keeping the key supports of the
-// named keys only: enough to render the profile and to check that it owns
-// those keys' values, as a search does. The profile must not be saved.
+// named keys only (all when keys is nil): enough to render the profile and
+// to check that it owns those keys' values, as a search does. Such a
+// profile must not be saved.
 func decodeProfileKeys(b []byte, p *profileRecord, keys []string) error {
 	d := recordDecoder{b: b, keys: keys}
 	if d.profile(p) && d.end() {

@@ -161,19 +161,11 @@ func (s *Service) readStats(tx store.Tx, key []byte) (domainStats, error) {
 
 // getProfile is store.GetJSON for profile records, with their fast decoder.
 func getProfile(tx store.Tx, key string) (*profileRecord, bool, error) {
-	raw, err := getRaw(tx, key)
-	if err != nil || raw == nil {
-		return nil, false, err
-	}
-	p := new(profileRecord)
-	if err := decodeProfile(raw, p); err != nil {
-		return nil, false, fmt.Errorf("store: corrupt record %s: %w", key, err)
-	}
-	return p, true, nil
+	return getProfileKeys(tx, key, nil)
 }
 
-// getProfileKeys is getProfile for reading only: the profile's key
-// supports are those of the named keys alone (decodeProfileKeys).
+// getProfileKeys is getProfile with the key supports of the named keys
+// alone (decodeProfileKeys), for reading only; nil keys reads them all.
 func getProfileKeys(tx store.Tx, key string, keys []string) (*profileRecord, bool, error) {
 	raw, err := getRaw(tx, key)
 	if err != nil || raw == nil {

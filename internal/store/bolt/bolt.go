@@ -511,12 +511,7 @@ func (db *DB) Close() error {
 	db.mu.Unlock()
 
 	db.waitForFold()
-	db.layers.RLock()
-	done := db.ckptDone
-	db.layers.RUnlock()
-	if done != nil {
-		<-done
-	}
+	db.waitForCheckpointEnd()
 	db.layers.RLock()
 	active, base, frozen := db.active, db.base, db.frozen
 	db.layers.RUnlock()
@@ -632,12 +627,7 @@ func (db *DB) waitForCheckpoint() {
 	if db.activeBytes < backPressure*db.cfg.checkpointBytes && db.memEntries() < backPressure*db.cfg.checkpointEntries {
 		return
 	}
-	db.layers.RLock()
-	done := db.ckptDone
-	db.layers.RUnlock()
-	if done != nil {
-		<-done
-	}
+	db.waitForCheckpointEnd()
 	db.maybeCheckpoint()
 }
 
@@ -878,12 +868,19 @@ func (db *DB) fold(base, folding *memtable, seq uint64, done chan struct{}) {
 
 // waitForFold waits for the running fold, if any. Only the leader (or
 // Close, once no one leads) starts folds.
-func (db *DB) waitForFold() {
+func (db *DB) waitForFold() { db.await(&db.foldDone) }
+
+// waitForCheckpointEnd waits for the running checkpoint, if any.
+func (db *DB) waitForCheckpointEnd() { db.await(&db.ckptDone) }
+
+// await waits on the channel *done holds (under the layers' lock) unless
+// it is nil: the last fold or checkpoint started, closed when it ends.
+func (db *DB) await(done *chan struct{}) {
 	db.layers.RLock()
-	done := db.foldDone
+	ch := *done
 	db.layers.RUnlock()
-	if done != nil {
-		<-done
+	if ch != nil {
+		<-ch
 	}
 }
 

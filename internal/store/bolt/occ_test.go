@@ -90,7 +90,7 @@ func TestUpdateConcurrentValidation(t *testing.T) {
 						}
 						time.Sleep(time.Millisecond)
 					}
-					db.waitIdleCheckpoint()
+					db.waitForCheckpointEnd()
 				}
 			}, "1", true,
 		},
@@ -113,16 +113,6 @@ func TestUpdateConcurrentValidation(t *testing.T) {
 				t.Errorf("Optimistic = %d, want 1", st.Optimistic)
 			}
 		})
-	}
-}
-
-// waitIdleCheckpoint waits for the running checkpoint, if any, to end.
-func (db *DB) waitIdleCheckpoint() {
-	db.layers.RLock()
-	done := db.ckptDone
-	db.layers.RUnlock()
-	if done != nil {
-		<-done
 	}
 }
 
