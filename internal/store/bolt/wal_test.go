@@ -575,3 +575,51 @@ func check(sum, want int) error {
 	}
 	return nil
 }
+
+// TestCheckpointPacksAppendedKeys: keys written in ascending order (an
+// append-only range) end up in leaves that are nearly full, not split at
+// bbolt's default half.
+func TestCheckpointPacksAppendedKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hotline.db")
+	db, err := Open(path, WithCheckpointBytes(64<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := bytes.Repeat([]byte("v"), 100)
+	for batch := range 100 {
+		err := db.Update(context.Background(), func(tx store.RwTx) error {
+			for i := range 100 {
+				if err := tx.Put(fmt.Appendf(nil, "append/%08d", batch*100+i), value); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if db.Stats().Checkpoints == 0 {
+		t.Fatal("no checkpoint ran")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	err = bdb.View(func(tx *bbolt.Tx) error {
+		st := tx.Bucket(bucket).Stats()
+		fill := float64(st.LeafInuse) / float64(st.LeafAlloc)
+		t.Logf("%d leaf pages, %.0f %% in use", st.LeafPageN, 100*fill)
+		if fill < 0.8 {
+			t.Errorf("leaves are %.0f %% full, want at least 80 %%", 100*fill)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
