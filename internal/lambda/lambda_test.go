@@ -320,6 +320,8 @@ print(json.dumps({"Key": key, "Prompt": text, "Stage": os.environ["STAGE"]}))
 
 		{name: "command script", binding: lambda.Binding{Kind: lambda.KindCommand, Command: []string{"python3", "handler.py"}, Dir: dir,
 			Env: map[string]string{"STAGE": "test"}},
+			// Python's start-up alone can take seconds on a loaded CI machine.
+			timeout: 30 * time.Second,
 			resp: `{"Key": "welcome", "Prompt": "Hello from the table", "Stage": "test"}`},
 		{name: "command relative to its dir", binding: lambda.Binding{Kind: lambda.KindCommand, Command: []string{"./echo.sh"}, Dir: dir}, resp: event},
 		{name: "command exit status", binding: lambda.Binding{Kind: lambda.KindCommand,
