@@ -322,7 +322,7 @@ print(json.dumps({"Key": key, "Prompt": text, "Stage": os.environ["STAGE"]}))
 			Env: map[string]string{"STAGE": "test"}},
 			// Python's start-up alone can take seconds on a loaded CI machine.
 			timeout: 30 * time.Second,
-			resp: `{"Key": "welcome", "Prompt": "Hello from the table", "Stage": "test"}`},
+			resp:    `{"Key": "welcome", "Prompt": "Hello from the table", "Stage": "test"}`},
 		{name: "command relative to its dir", binding: lambda.Binding{Kind: lambda.KindCommand, Command: []string{"./echo.sh"}, Dir: dir}, resp: event},
 		{name: "command exit status", binding: lambda.Binding{Kind: lambda.KindCommand,
 			Command: []string{"sh", "-c", `cat >/dev/null; echo "KeyError: 'Primary_Key'" >&2; exit 3`}},
