@@ -79,14 +79,11 @@ const (
 	// waits for open Views) until the file outgrows it.
 	DefaultInitialMmapSize = 1 << 30
 	// DefaultCheckpointBytes is how much WAL the memtable may gather before
-	// it is checkpointed into the bbolt file. A larger memtable folds more
-	// rewrites of one key, and more keys of one leaf, into each checkpoint,
-	// so fewer pages are written per write; it costs memory and replay time
-	// at Open (docs/store.md, "Checkpoint").
-	DefaultCheckpointBytes = 64 << 20
+	// it is checkpointed into the bbolt file.
+	DefaultCheckpointBytes = 32 << 20
 	// DefaultCheckpointEntries is the same limit in memtable entries, which
 	// bounds the memtable's overhead when values are small.
-	DefaultCheckpointEntries = 512 << 10
+	DefaultCheckpointEntries = 256 << 10
 	// backPressure is how many times the checkpoint threshold the memtable
 	// may reach while a checkpoint runs before the leader waits for it.
 	backPressure = 4

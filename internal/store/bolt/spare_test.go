@@ -447,7 +447,7 @@ func TestCloseStopsFilling(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.wal.spare.wait = 0
-	storetest.Put(t, db, "a", "1") // starts filling 72 MB
+	storetest.Put(t, db, "a", "1") // starts filling 36 MB
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
