@@ -84,6 +84,15 @@ const (
 	// DefaultCheckpointEntries is the same limit in memtable entries, which
 	// bounds the memtable's overhead when values are small.
 	DefaultCheckpointEntries = 256 << 10
+	// DefaultIdleCheckpoint is how long the store goes without a commit
+	// before it checkpoints a memtable that is still under the threshold
+	// (see idleLoop).
+	DefaultIdleCheckpoint = time.Second
+	// idleFraction is the part of the checkpoint threshold (bytes or
+	// entries) the memtable must have reached for an idle checkpoint: a
+	// smaller one costs the collector and a restart little, and each
+	// checkpoint costs a bbolt commit and a new WAL segment.
+	idleFraction = 4
 	// backPressure is how many times the checkpoint threshold the memtable
 	// may reach while a checkpoint runs before the leader waits for it.
 	backPressure = 4
@@ -114,6 +123,7 @@ type config struct {
 	checkpointBytes   int64
 	checkpointEntries int
 	foldEntries       int
+	idleCheckpoint    time.Duration // < 0: never
 }
 
 // withFoldEntries sets how many entries active gathers before it is folded
@@ -157,6 +167,18 @@ func WithCheckpointBytes(n int64) Option {
 	}
 }
 
+// WithIdleCheckpoint sets how long the store goes without a commit before it
+// checkpoints a memtable holding at least a quarter of the checkpoint
+// threshold; d == 0 means DefaultIdleCheckpoint and d < 0 never (the
+// memtable then waits for the threshold or Close).
+func WithIdleCheckpoint(d time.Duration) Option {
+	return func(c *config) {
+		if d != 0 {
+			c.idleCheckpoint = d
+		}
+	}
+}
+
 // Stats counts the work of the group commit since Open.
 type Stats struct {
 	// Commits is the number of WAL group syncs (one fdatasync each).
@@ -174,6 +196,9 @@ type Stats struct {
 	// CheckpointsStarted counts those checkpoints as they start: one runs
 	// while it is ahead of Checkpoints.
 	CheckpointsStarted uint64
+	// IdleCheckpoints is how many of the started ones were started because
+	// the store had gone idle (WithIdleCheckpoint), not by the threshold.
+	IdleCheckpoints uint64
 	// Optimistic counts UpdateConcurrent transactions committed as they
 	// ran on their snapshot; Conflicts those that had read something
 	// changed since, and ran again inside the group.
@@ -224,7 +249,10 @@ type DB struct {
 	failed atomic.Pointer[error] // set once, when the WAL or a checkpoint fails
 
 	commits, txs, reruns, checkpoints, ckptStarts atomic.Uint64
-	optimistic, conflicts                         atomic.Uint64
+	optimistic, conflicts, idleCkpts              atomic.Uint64
+
+	quitIdle chan struct{} // closed by Close to stop idleLoop
+	idleDone chan struct{} // closed when idleLoop has returned
 }
 
 var _ store.Store = (*DB)(nil)
@@ -244,6 +272,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		checkpointBytes:   DefaultCheckpointBytes,
 		checkpointEntries: DefaultCheckpointEntries,
 		foldEntries:       foldEntries,
+		idleCheckpoint:    DefaultIdleCheckpoint,
 	}
 	if math.MaxInt == math.MaxInt32 {
 		cfg.initialMmapSize = 64 << 20 // keep 32-bit address space usable
@@ -285,6 +314,12 @@ func Open(path string, opts ...Option) (*DB, error) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("store/bolt: open %s: %w", path, err)
+	}
+	db.quitIdle, db.idleDone = make(chan struct{}), make(chan struct{})
+	if cfg.idleCheckpoint > 0 {
+		go db.idleLoop(cfg.idleCheckpoint)
+	} else {
+		close(db.idleDone)
 	}
 	return db, nil
 }
@@ -376,7 +411,7 @@ func (db *DB) Path() string { return db.path }
 // processStats sums Stats over every DB of the process, for benchmarks
 // that reach the store only through a server.
 var processStats struct {
-	commits, txs, reruns, checkpoints, ckptStarts, optimistic, conflicts atomic.Uint64
+	commits, txs, reruns, checkpoints, ckptStarts, optimistic, conflicts, idleCkpts atomic.Uint64
 }
 
 // ProcessStats returns the group-commit counters summed over every DB this
@@ -384,14 +419,15 @@ var processStats struct {
 func ProcessStats() Stats {
 	return Stats{Commits: processStats.commits.Load(), Txs: processStats.txs.Load(),
 		Reruns: processStats.reruns.Load(), Checkpoints: processStats.checkpoints.Load(),
-		CheckpointsStarted: processStats.ckptStarts.Load(),
-		Optimistic:         processStats.optimistic.Load(), Conflicts: processStats.conflicts.Load()}
+		CheckpointsStarted: processStats.ckptStarts.Load(), IdleCheckpoints: processStats.idleCkpts.Load(),
+		Optimistic: processStats.optimistic.Load(), Conflicts: processStats.conflicts.Load()}
 }
 
 // Stats returns the group-commit counters.
 func (db *DB) Stats() Stats {
 	return Stats{Commits: db.commits.Load(), Txs: db.txs.Load(), Reruns: db.reruns.Load(), Checkpoints: db.checkpoints.Load(),
-		CheckpointsStarted: db.ckptStarts.Load(), Optimistic: db.optimistic.Load(), Conflicts: db.conflicts.Load()}
+		CheckpointsStarted: db.ckptStarts.Load(), IdleCheckpoints: db.idleCkpts.Load(),
+		Optimistic: db.optimistic.Load(), Conflicts: db.conflicts.Load()}
 }
 
 // fail puts the store in the failed state; the first error stays.
@@ -509,6 +545,8 @@ func (db *DB) Close() error {
 		db.idle.Wait()
 	}
 	db.mu.Unlock()
+	close(db.quitIdle)
+	<-db.idleDone
 
 	db.waitForFold()
 	db.waitForCheckpointEnd()
@@ -582,16 +620,22 @@ func (db *DB) maybeCheckpoint() {
 	if db.activeBytes < db.cfg.checkpointBytes && db.memEntries() < db.cfg.checkpointEntries {
 		return
 	}
+	db.startCheckpoint()
+}
+
+// startCheckpoint freezes the memtable and checkpoints it in the background,
+// unless a checkpoint runs. Only the leader calls it.
+func (db *DB) startCheckpoint() bool {
 	db.layers.RLock()
 	running := db.frozen != nil
 	db.layers.RUnlock()
 	if running {
-		return
+		return false
 	}
 	next, err := db.wal.next() // the zero-filled spare if it is ready
 	if err != nil {
 		db.fail(fmt.Errorf("store/bolt: %s: cannot start a new WAL segment (%w); the store must be reopened", db.path, err))
-		return
+		return false
 	}
 	_ = db.wal.close() // every record in it is synced
 	db.wal = next
@@ -606,6 +650,53 @@ func (db *DB) maybeCheckpoint() {
 	db.ckptStarts.Add(1)
 	processStats.ckptStarts.Add(1)
 	go db.checkpoint(frozen, next.n, done)
+	return true
+}
+
+// idleLoop checkpoints the memtable once no group has committed for a whole
+// period, if it holds at least a quarter of the threshold. A store whose
+// writes have stopped (after a bulk load, or between bursts) then keeps no
+// large memtable: the collector, which must trace every entry of that tree
+// in each cycle, no longer slows the reads that follow, and a restart has
+// little WAL to replay. It runs until Close.
+func (db *DB) idleLoop(period time.Duration) {
+	defer close(db.idleDone)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	last := db.commits.Load()
+	for {
+		select {
+		case <-db.quitIdle:
+			return
+		case <-t.C:
+		}
+		if n := db.commits.Load(); n != last {
+			last = n
+			continue
+		}
+		db.checkpointIdle()
+	}
+}
+
+// checkpointIdle takes the leadership if no one holds it (leader state such
+// as the WAL and activeBytes belongs to whoever leads), starts a checkpoint
+// if the memtable is worth one, and hands the leadership on.
+func (db *DB) checkpointIdle() {
+	db.mu.Lock()
+	if db.closed || db.leading {
+		db.mu.Unlock()
+		return
+	}
+	db.leading = true
+	db.mu.Unlock()
+	if db.failure() == nil && (db.activeBytes >= db.cfg.checkpointBytes/idleFraction ||
+		db.memEntries() >= db.cfg.checkpointEntries/idleFraction) && db.startCheckpoint() {
+		db.idleCkpts.Add(1)
+		processStats.idleCkpts.Add(1)
+	}
+	db.mu.Lock()
+	db.handOff()
+	db.mu.Unlock()
 }
 
 // checkpoint writes frozen, which holds every write of the WAL segments

@@ -45,6 +45,8 @@ func crashClose(t *testing.T, db *DB) {
 	db.closed = true
 	db.isClosed.Store(true)
 	db.mu.Unlock()
+	close(db.quitIdle)
+	<-db.idleDone
 	db.layers.RLock()
 	done := db.ckptDone
 	db.layers.RUnlock()
