@@ -80,10 +80,10 @@ const (
 	DefaultInitialMmapSize = 1 << 30
 	// DefaultCheckpointBytes is how much WAL the memtable may gather before
 	// it is checkpointed into the bbolt file.
-	DefaultCheckpointBytes = 32 << 20
+	DefaultCheckpointBytes = 64 << 20
 	// DefaultCheckpointEntries is the same limit in memtable entries, which
 	// bounds the memtable's overhead when values are small.
-	DefaultCheckpointEntries = 256 << 10
+	DefaultCheckpointEntries = 512 << 10
 	// DefaultIdleCheckpoint is how long the store goes without a commit
 	// before it checkpoints a memtable that is still under the threshold
 	// (see idleLoop).
