@@ -69,6 +69,7 @@ func TestIdleCheckpoint(t *testing.T) {
 				return
 			}
 			waitFor(t, "the idle checkpoint", func() bool { st := db.Stats(); return st.Checkpoints == 1 })
+			db.waitForCheckpointEnd() // it then removes the segments it covered
 			if st := db.Stats(); st.IdleCheckpoints != 1 || st.CheckpointsStarted != 1 {
 				t.Fatalf("stats %+v, want one idle checkpoint", st)
 			}
@@ -109,6 +110,25 @@ func TestIdleCheckpoint(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestIdleCheckpointNothingLeft: with a threshold so small that a quarter
+// of it is nothing, an idle store checkpoints what it holds once, and then
+// not again and again.
+func TestIdleCheckpointNothingLeft(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "hotline.db"), WithCheckpointBytes(2), WithIdleCheckpoint(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// The commit reaches the threshold and checkpoints at once; then the
+	// memtable is empty.
+	putN(t, db, "k", 1, 10)
+	waitFor(t, "the threshold's checkpoint", func() bool { return db.Stats().Checkpoints == 1 })
+	time.Sleep(100 * time.Millisecond) // twenty periods
+	if st := db.Stats(); st.CheckpointsStarted != 1 || st.IdleCheckpoints != 0 {
+		t.Fatalf("stats %+v: want only the threshold's checkpoint", st)
 	}
 }
 
