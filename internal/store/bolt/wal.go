@@ -29,7 +29,9 @@ import (
 //	opDelete uvarint(len(key)) key
 //
 // A group is one pwrite(2) of its whole record at the end of the log
-// followed by fdatasync. Segments are zero-filled when they are created
+// followed by fdatasync, or, in a zero-filled segment on a file system that
+// allows it, one direct and synchronous pwrite of the blocks the record
+// covers (see direct.go). Segments are zero-filled when they are created
 // (see walFile), so the log in a segment ends where zeros begin.
 
 const (
@@ -374,6 +376,10 @@ type walFile struct {
 	// took its first record (0 for a growing segment).
 	zeroed int64
 	spare  *spare // shared by the segments of one DB
+	// direct is set while the segment's file is open for direct,
+	// synchronous writes (see openZeroed): records then go to disk in
+	// whole blocks, without fdatasync.
+	direct *directTail
 }
 
 // newWAL starts the log of the store at dbPath with segment n, empty. It
@@ -401,12 +407,12 @@ func newWAL(dbPath string, n uint64, checkpointBytes int64) (*walFile, error) {
 // next starts segment w.n+1: the spare if one is ready, else an empty
 // segment. w stays open; the caller closes it.
 func (w *walFile) next() (*walFile, error) {
-	f, err := w.spare.take(w.n + 1)
+	f, direct, err := w.spare.take(w.n + 1)
 	if err != nil {
 		return nil, err
 	}
 	if f != nil {
-		return &walFile{f: f, fd: int(f.Fd()), n: w.n + 1, zeroed: w.spare.size, spare: w.spare}, nil
+		return &walFile{f: f, fd: int(f.Fd()), n: w.n + 1, zeroed: w.spare.size, spare: w.spare, direct: direct}, nil
 	}
 	nw, err := createSegment(w.spare.dbPath, w.n+1)
 	if err != nil {
@@ -437,24 +443,36 @@ func createSegment(dbPath string, n uint64) (*walFile, error) {
 // record before is synced, so the segment left behind ends cleanly).
 func (w *walFile) append(rec []byte) error {
 	if w.size+int64(len(rec)) > w.zeroed && w.spare != nil {
-		f, err := w.spare.take(w.n + 1)
+		f, direct, err := w.spare.take(w.n + 1)
 		if err != nil {
 			return err
 		}
 		if f != nil {
 			_ = w.f.Close() // every record in it is synced
-			w.f, w.fd, w.n, w.size, w.zeroed = f, int(f.Fd()), w.n+1, 0, w.spare.size
+			w.f, w.fd, w.n, w.size, w.zeroed, w.direct = f, int(f.Fd()), w.n+1, 0, w.spare.size, direct
 		}
 	}
-	// os.File.WriteAt retries short writes; a regular file takes the whole
-	// record in one pwrite(2). Past the zero-filled space it extends the
-	// file.
-	if _, err := w.f.WriteAt(rec, w.size); err != nil {
-		return err
+	if w.direct != nil && w.size+int64(len(rec)) > w.zeroed {
+		if err := w.leaveDirect(); err != nil {
+			return err
+		}
 	}
-	w.size += int64(len(rec))
-	if err := fdatasync(w.fd); err != nil {
-		return err
+	if w.direct != nil {
+		if err := w.direct.write(w.f, w.size, rec); err != nil {
+			return err
+		}
+		w.size += int64(len(rec))
+	} else {
+		// os.File.WriteAt retries short writes; a regular file takes the
+		// whole record in one pwrite(2). Past the zero-filled space it
+		// extends the file.
+		if _, err := w.f.WriteAt(rec, w.size); err != nil {
+			return err
+		}
+		w.size += int64(len(rec))
+		if err := fdatasync(w.fd); err != nil {
+			return err
+		}
 	}
 	if w.spare != nil {
 		w.spare.tick()
@@ -544,39 +562,39 @@ func (s *spare) startLocked() {
 }
 
 // take renames a ready spare to segment n, makes that durable and opens
-// it, and starts filling the next spare. It returns a nil file, and
-// changes nothing, when no spare is ready (or it cannot be renamed: the
-// spare is then dropped).
-func (s *spare) take(n uint64) (*os.File, error) {
+// it (see openZeroed), and starts filling the next spare. It returns a nil
+// file, and changes nothing, when no spare is ready (or it cannot be
+// renamed: the spare is then dropped).
+func (s *spare) take(n uint64) (*os.File, *directTail, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != spareReady || s.closed {
-		return nil, nil
+		return nil, nil, nil
 	}
 	p := segmentPath(s.dbPath, n)
 	if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
 		// Segment n must be new: leave it to createSegment's O_EXCL to
 		// report.
-		return nil, nil
+		return nil, nil, nil
 	}
 	s.state = spareNone
 	if err := os.Rename(s.path, p); err != nil {
 		_ = os.Remove(s.path)
 		s.wait = spareRetry
-		return nil, nil
+		return nil, nil, nil
 	}
 	// From here on segment n exists: a failure leaves it, all zeros,
 	// for Open to skip, and fails the log.
-	f, err := os.OpenFile(p, os.O_WRONLY, 0)
+	f, direct, err := openZeroed(p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := syncDir(filepath.Dir(p)); err != nil {
 		_ = f.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	s.startLocked()
-	return f, nil
+	return f, direct, nil
 }
 
 // shutdown stops the filling for good and waits for a running fill.
