@@ -460,19 +460,17 @@ func TestCloseStopsFilling(t *testing.T) {
 	}
 }
 
-// BenchmarkWALAppend measures one record's pwrite + fdatasync on a segment
-// that grows and on a zero-filled one, with wall and CPU time (getrusage,
-// the whole process) per append:
+// BenchmarkWALAppend measures one record's append on a segment that grows
+// and on a zero-filled one, written through the page cache (pwrite +
+// fdatasync) and with direct, synchronous writes (as the store writes its
+// zero-filled segments), with wall and CPU time (getrusage, the whole
+// process) per append:
 //
 //	go test ./internal/store/bolt -run '^$' -bench WALAppend -benchtime 3000x -count 5
 func BenchmarkWALAppend(b *testing.B) {
 	for _, size := range []int{128, 4096} {
-		for _, zeroed := range []bool{false, true} {
-			name := fmt.Sprintf("%dB/growing", size)
-			if zeroed {
-				name = fmt.Sprintf("%dB/zero-filled", size)
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, mode := range []string{"growing", "zero-filled", "zero-filled-direct"} {
+			b.Run(fmt.Sprintf("%dB/%s", size, mode), func(b *testing.B) {
 				path := filepath.Join(b.TempDir(), "seg")
 				rec := putRecord("k", strings.Repeat("v", size-recordHeader-4))
 				if len(rec) > size {
@@ -481,20 +479,32 @@ func BenchmarkWALAppend(b *testing.B) {
 				if len(rec) != size {
 					b.Fatalf("record of %d bytes", len(rec))
 				}
-				if zeroed {
-					if err := fillZeros(path, int64(b.N*size), nil); err != nil {
+				w := &walFile{}
+				if mode == "growing" {
+					f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+					if err != nil {
 						b.Fatal(err)
 					}
+					w.f = f
+				} else {
+					w.zeroed = (int64(b.N*size) + directAlign - 1) &^ (directAlign - 1)
+					if err := fillZeros(path, w.zeroed, nil); err != nil {
+						b.Fatal(err)
+					}
+					saved := directIO
+					directIO = mode == "zero-filled-direct"
+					f, direct, err := openZeroed(path)
+					directIO = saved
+					if err != nil {
+						b.Fatal(err)
+					}
+					if directIO && mode == "zero-filled-direct" && direct == nil {
+						b.Fatal("the file system refuses O_DIRECT here")
+					}
+					w.f, w.direct = f, direct
 				}
-				f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer f.Close()
-				w := &walFile{f: f, fd: int(f.Fd())}
-				if zeroed {
-					w.zeroed = int64(b.N * size)
-				}
+				w.fd = int(w.f.Fd())
+				defer w.f.Close()
 				lat := make([]time.Duration, 0, b.N)
 				var ru0, ru1 syscall.Rusage
 				_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
