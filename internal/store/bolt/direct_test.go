@@ -49,24 +49,7 @@ func TestZeroedSegmentWrites(t *testing.T) {
 			t.Cleanup(func() { directIO = saved })
 			dir := t.TempDir()
 			path := filepath.Join(dir, "hotline.db")
-			w, err := newWAL(path, 1, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.spare.size, w.spare.wait = spareSize, 0
-			if err := w.append(putRecord("first", "in the growing segment")); err != nil {
-				t.Fatal(err)
-			}
-			waitSpare(t, w.spare)
-			next, err := w.next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			_ = w.close()
-			w = next
-			if err := w.removeSpare(); err != nil { // no spare to move on to
-				t.Fatal(err)
-			}
+			w := zeroedSegment(t, path, spareSize)
 			if want := direct && directSupported(t, dir); (w.direct != nil) != want {
 				t.Fatalf("direct writes: %t, want %t", w.direct != nil, want)
 			}

@@ -339,15 +339,21 @@ func TestSpareNotReady(t *testing.T) {
 }
 
 // TestSegmentOutgrowsZeroFill: with no spare to move to, records past the
-// zero-filled space extend the file, and the segment reads back whole.
-func TestSegmentOutgrowsZeroFill(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hotline.db")
+
+// zeroedSegment starts a log at path and returns its segment 2, taken from
+// a zero-filled spare of size bytes (the default when 0), with no spare
+// left to move on to.
+func zeroedSegment(t *testing.T, path string, size int64) *walFile {
+	t.Helper()
 	w, err := newWAL(path, 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if size > 0 {
+		w.spare.size = size
+	}
 	w.spare.wait = 0
-	if err := w.append(putRecord("first", "x")); err != nil {
+	if err := w.append(putRecord("first", "in the growing segment")); err != nil {
 		t.Fatal(err)
 	}
 	waitSpare(t, w.spare)
@@ -356,10 +362,16 @@ func TestSegmentOutgrowsZeroFill(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = w.close()
-	w = next
-	if err := w.removeSpare(); err != nil { // no spare from now on
+	if err := next.removeSpare(); err != nil {
 		t.Fatal(err)
 	}
+	return next
+}
+
+// zero-filled space extend the file, and the segment reads back whole.
+func TestSegmentOutgrowsZeroFill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hotline.db")
+	w := zeroedSegment(t, path, 0)
 	var want []string
 	for i := range 40 {
 		k := fmt.Sprintf("k%02d", i)
