@@ -77,8 +77,13 @@ func (d *directTail) write(f *os.File, size int64, rec []byte) error {
 	if _, err := f.WriteAt(d.buf[:padded], start); err != nil {
 		return err
 	}
-	// Keep the new last block's bytes for the next record.
-	d.n = copy(d.buf, d.buf[used&^(directAlign-1):used])
+	// Keep the new last block's bytes for the next record, in a small
+	// buffer again after a rare huge record (as maxKeptRecord does).
+	tail := d.buf[used&^(directAlign-1) : used]
+	if len(d.buf) > maxKeptRecord {
+		d.buf = alignedBuffer(4 * directAlign)
+	}
+	d.n = copy(d.buf, tail)
 	return nil
 }
 

@@ -113,7 +113,7 @@ func TestDirectTailWrite(t *testing.T) {
 	defer func() { _ = f.Close() }()
 	var d directTail
 	var log []byte
-	for i, n := range []int{10, directAlign - 10, 1, directAlign, 3*directAlign - 1, 2} {
+	for i, n := range []int{10, directAlign - 10, 1, directAlign, 3*directAlign - 1, maxKeptRecord + 7, 2} {
 		rec := bytes.Repeat([]byte{byte('a' + i)}, n)
 		if err := d.write(f, int64(len(log)), rec); err != nil {
 			t.Fatal(err)
@@ -132,6 +132,9 @@ func TestDirectTailWrite(t *testing.T) {
 		}
 		if p := uintptr(unsafe.Pointer(unsafe.SliceData(d.buf))); p%directAlign != 0 {
 			t.Fatalf("write %d: buffer at %#x is not aligned", i, p)
+		}
+		if len(d.buf) > maxKeptRecord {
+			t.Fatalf("write %d: a %d-byte buffer kept", i, len(d.buf))
 		}
 	}
 }
