@@ -11,10 +11,11 @@ import (
 // A zero-filled segment is written with direct, synchronous writes
 // (O_DIRECT|O_DSYNC): each record goes to the device in one pwrite(2) that
 // returns once it is durable, instead of a pwrite into the page cache and
-// an fdatasync. On this project's VM disk that made a commit's sync about
-// a fifth shorter (p50 51-53 against 62-66 µs) and cost a third less CPU
-// (16 against 22-24 µs), since the kernel neither copies the record into
-// the page cache nor looks for dirty pages to write back. The blocks were
+// an fdatasync. On this project's VM disk a 4 KB append got about a fifth
+// shorter (BenchmarkWALAppend, p50 44-49 against 58-60 µs) and cost about
+// 40 % less CPU (14 against 23-24 µs), since the kernel neither copies the
+// record into the page cache nor looks for dirty pages to write back
+// (docs/store.md, "Direct writes"). The blocks were
 // written (with zeros) before, so no metadata changes and O_DSYNC adds no
 // journal commit. PostgreSQL's open_datasync WAL method does the same.
 //
