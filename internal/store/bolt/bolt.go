@@ -233,6 +233,9 @@ type DB struct {
 	frozen   *memtable     // being checkpointed; nil when none is
 	foldDone chan struct{} // closed when the last fold started has ended
 	ckptDone chan struct{} // closed when the last checkpoint started has ended
+	// Filters of base's and frozen's keys (filter.go), set with them; nil
+	// is none.
+	baseKeys, frozenKeys *keyFilter
 	// Commit sequence numbers (see occ.go): seq is the last group
 	// published, foldingSeq the last one in folding, baseSeq the last one
 	// in base (0: none), frozenSeq the last one in frozen, and floor the
@@ -451,6 +454,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 	}
 	db.layers.RLock()
 	active, folding, base, frozen := db.active, db.folding, db.base, db.frozen
+	baseKeys, frozenKeys := db.baseKeys, db.frozenKeys
 	btx, err := db.bdb.Begin(false)
 	db.layers.RUnlock()
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
@@ -460,7 +464,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 		return err
 	}
 	defer func() { _ = btx.Rollback() }()
-	t := &readTx{mems: [5]*memtable{active, folding, base, frozen}, b: btx.Bucket(bucket)}
+	t := &readTx{mems: [5]*memtable{active, folding, base, frozen}, keys: [5]*keyFilter{2: baseKeys, 3: frozenKeys}, b: btx.Bucket(bucket)}
 	defer t.end()
 	return fn(t)
 }
@@ -642,8 +646,10 @@ func (db *DB) startCheckpoint() bool {
 	done := make(chan struct{})
 	db.waitForFold()
 	frozen := fold(db.base, db.active)
+	frozenKeys := filterFold(db.baseKeys, db.active, frozen)
 	db.layers.Lock()
 	db.frozen, db.active, db.base, db.ckptDone = frozen, newMemtable(), newMemtable(), done
+	db.frozenKeys, db.baseKeys = frozenKeys, nil
 	db.frozenSeq, db.baseSeq = db.seq, 0
 	db.layers.Unlock()
 	db.activeBytes = 0
@@ -711,7 +717,7 @@ func (db *DB) checkpoint(frozen *memtable, seg uint64, done chan struct{}) {
 		return
 	}
 	db.layers.Lock()
-	db.frozen, db.floor = nil, db.frozenSeq
+	db.frozen, db.frozenKeys, db.floor = nil, nil, db.frozenSeq
 	db.layers.Unlock()
 	db.checkpoints.Add(1)
 	processStats.checkpoints.Add(1)
@@ -874,6 +880,7 @@ func (db *DB) commit(g *group) {
 	}
 	db.layers.RLock()
 	active, folding, base, frozen, floor := db.active, db.folding, db.base, db.frozen, db.floor
+	keys := [5]*keyFilter{2: db.baseKeys, 3: db.frozenKeys}
 	// Validation skips a layer that holds nothing newer than a snapshot.
 	lv := layerSeqs{folding: db.foldingSeq, base: db.baseSeq, frozen: db.frozenSeq}
 	btx, err := db.bdb.Begin(false)
@@ -904,7 +911,7 @@ func (db *DB) commit(g *group) {
 		}
 		c := live[i]
 		mark := len(gt.rec)
-		t := &writeTx{readTx: readTx{mems: [5]*memtable{gt.work, folding, base, frozen}, b: b}, g: gt}
+		t := &writeTx{readTx: readTx{mems: [5]*memtable{gt.work, folding, base, frozen}, keys: keys, b: b}, g: gt}
 		g.running = c
 		var err error
 		committed := false
@@ -947,7 +954,7 @@ func (db *DB) commit(g *group) {
 	if gt.work.Len() >= db.cfg.foldEntries && db.folding == nil {
 		done := make(chan struct{})
 		db.folding, db.foldingSeq, db.active, db.foldDone = gt.work, gt.seq, newMemtable(), done
-		go db.fold(db.base, gt.work, gt.seq, done)
+		go db.fold(db.base, db.baseKeys, gt.work, gt.seq, done)
 	}
 	db.layers.Unlock()
 	db.activeBytes += int64(len(gt.rec))
@@ -961,11 +968,12 @@ func (db *DB) commit(g *group) {
 
 // fold folds folding (whose last group is seq) into base, in the
 // background, and publishes the result as base.
-func (db *DB) fold(base, folding *memtable, seq uint64, done chan struct{}) {
+func (db *DB) fold(base *memtable, baseKeys *keyFilter, folding *memtable, seq uint64, done chan struct{}) {
 	defer close(done)
 	folded := fold(base, folding)
+	foldedKeys := filterFold(baseKeys, folding, folded)
 	db.layers.Lock()
-	db.base, db.baseSeq, db.folding = folded, seq, nil
+	db.base, db.baseKeys, db.baseSeq, db.folding = folded, foldedKeys, seq, nil
 	db.layers.Unlock()
 }
 

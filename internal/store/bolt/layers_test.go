@@ -113,6 +113,7 @@ func buildLayers(t *testing.T, states []layerState, keyOf func(int) string) *DB 
 	}
 	db.layers.Lock()
 	db.frozen, db.active = frozen, active
+	db.frozenKeys = filterFold(nil, frozen, frozen) // as a checkpoint's frozen has
 	db.layers.Unlock()
 	return db
 }

@@ -117,7 +117,8 @@ var errValueTooLarge = fmt.Errorf("store/bolt: value larger than %d bytes", bbol
 // readTx is the store.Tx handed to one function: the memtable layers,
 // newest first, over a bbolt read transaction.
 type readTx struct {
-	mems   [5]*memtable // newest first; nil entries are skipped
+	mems   [5]*memtable  // newest first; nil entries are skipped
+	keys   [5]*keyFilter // filters of the mems that have one
 	b      *bbolt.Bucket
 	writes int  // writes by this function, to re-seek scans after one
 	done   bool // fn has returned
@@ -134,9 +135,19 @@ type readTx struct {
 // lookup returns key's state in the layers: the value, or found == false.
 func (t *readTx) lookup(key []byte) (value []byte, found bool) {
 	t.probe.key = key
+	var h uint64
+	hashed := false
 	for i, m := range t.mems {
 		if m == nil {
 			continue
+		}
+		if f := t.keys[i]; f != nil {
+			if !hashed {
+				h, hashed = keyHash(key), true
+			}
+			if !f.mayContain(h) {
+				continue
+			}
 		}
 		if e, ok := m.Get(&t.probe); ok {
 			t.probe.key = nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -61,6 +62,7 @@ func profileKey(i int) []byte { k, _ := customerKeys(i); return k[0] }
 // activeSeq), and the customers from 3*perLayer on are new.
 type benchFixture struct {
 	active, frozen *memtable
+	frozenKeys     *keyFilter // frozen's filter, as the store keeps it
 	bdb            *bbolt.DB
 	btx            *bbolt.Tx
 	activeSeq      uint64
@@ -130,6 +132,7 @@ func getFixture(b *testing.B) *benchFixture {
 			}
 		}
 		f.activeSeq = seq
+		f.frozenKeys = filterFold(nil, f.frozen, f.frozen)
 		for i := range 1024 {
 			own := newMemtable()
 			keys, sizes := customerKeys(3*f.perLayer + i)
@@ -234,11 +237,11 @@ func BenchmarkChangedSince(b *testing.B) {
 }
 
 func benchTx(f *benchFixture, own *memtable, reads *readSet) *readTx {
-	return &readTx{mems: [5]*memtable{own, f.active, f.frozen}, b: f.btx.Bucket(bucket), reads: reads}
+	return &readTx{mems: [5]*memtable{own, f.active, f.frozen}, keys: [5]*keyFilter{2: f.frozenKeys}, b: f.btx.Bucket(bucket), reads: reads}
 }
 
 // BenchmarkLookup is a Get in an optimistic transaction over own, active,
-// frozen and bbolt.
+// frozen (with its key filter; "nofilter" without) and bbolt.
 func BenchmarkLookup(b *testing.B) {
 	f := getFixture(b)
 	for _, c := range []struct {
@@ -249,6 +252,8 @@ func BenchmarkLookup(b *testing.B) {
 		{"active", func(i int) int { return 2*f.perLayer + i }},
 		{"frozen", func(i int) int { return f.perLayer + i }},
 		{"bbolt", func(i int) int { return i }},
+		{"miss/nofilter", func(i int) int { return 3*f.perLayer + 1024 + i }},
+		{"bbolt/nofilter", func(i int) int { return i }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			keys := make([][]byte, 4096)
@@ -257,11 +262,14 @@ func BenchmarkLookup(b *testing.B) {
 			}
 			var rs readSet
 			t := benchTx(f, f.own[0], &rs)
+			if strings.HasSuffix(c.name, "/nofilter") {
+				t.keys = [5]*keyFilter{}
+			}
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
 				_, ok := t.lookup(keys[n%len(keys)])
-				if ok == (c.name == "miss") {
+				if ok == strings.HasPrefix(c.name, "miss") {
 					b.Fatal("lookup")
 				}
 				n++

@@ -157,6 +157,7 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 	}
 	db.layers.RLock()
 	active, folding, base, frozen, seq := db.active, db.folding, db.base, db.frozen, db.seq
+	baseKeys, frozenKeys := db.baseKeys, db.frozenKeys
 	btx, err := db.bdb.Begin(false)
 	db.layers.RUnlock()
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
@@ -166,7 +167,7 @@ func (db *DB) UpdateConcurrent(ctx context.Context, fn func(tx store.RwTx) error
 		return err
 	}
 	t := &optTx{own: newMemtable(), snap: seq}
-	t.readTx = readTx{mems: [5]*memtable{t.own, active, folding, base, frozen}, b: btx.Bucket(bucket), reads: &t.set}
+	t.readTx = readTx{mems: [5]*memtable{t.own, active, folding, base, frozen}, keys: [5]*keyFilter{3: baseKeys, 4: frozenKeys}, b: btx.Bucket(bucket), reads: &t.set}
 	// A panic leaves through the caller's goroutine, as the contract asks.
 	err = func() error {
 		defer func() {
