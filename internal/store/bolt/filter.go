@@ -71,18 +71,15 @@ func (f *keyFilter) mayContain(h uint64) bool {
 // changes.
 func filterFold(baseKeys *keyFilter, newer, folded *memtable) *keyFilter {
 	var f *keyFilter
+	from := folded
 	if baseKeys != nil && folded.Len() <= baseKeys.capacity() {
-		f = &keyFilter{blocks: slices.Clone(baseKeys.blocks)}
-		newer.Scan(func(e *entry) bool {
-			f.add(keyHash(e.key))
-			return true
-		})
+		f, from = &keyFilter{blocks: slices.Clone(baseKeys.blocks)}, newer
 	} else {
 		f = newKeyFilter(max(2*folded.Len(), minFilterKeys))
-		folded.Scan(func(e *entry) bool {
-			f.add(keyHash(e.key))
-			return true
-		})
 	}
+	from.Scan(func(e *entry) bool {
+		f.add(keyHash(e.key))
+		return true
+	})
 	return f
 }

@@ -58,7 +58,6 @@ func TestKeyFilter(t *testing.T) {
 // it is a copy of base's filter or built again because it outgrew it, and
 // base's filter is left as it was (readers may hold it).
 func TestFilterFold(t *testing.T) {
-	small := newKeyFilter(8)
 	for _, c := range []struct {
 		name     string
 		baseKeys func(base *memtable) *keyFilter
@@ -70,10 +69,11 @@ func TestFilterFold(t *testing.T) {
 		{"room in base's", func(base *memtable) *keyFilter { return filterFold(nil, base, base) },
 			keyRange("k", 0, 1000), keyRange("k", 500, 2000), true},
 		{"outgrows base's", func(base *memtable) *keyFilter {
+			f := newKeyFilter(8)
 			for _, k := range keyRange("k", 0, 8) {
-				small.add(keyHash([]byte(k)))
+				f.add(keyHash([]byte(k)))
 			}
-			return small
+			return f
 		}, keyRange("k", 0, 8), keyRange("n", 0, minFilterKeys), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
