@@ -10,6 +10,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // Format is the layout of an input file.
@@ -134,6 +135,11 @@ func (r *ndjsonReader) Next() (*Row, error) {
 				Message: fmt.Sprintf("the line is longer than %d bytes, more than any object the service accepts", maxLineBytes)}
 			return row, nil
 		}
+		if !utf8.Valid(text) {
+			row.Err = &Rejection{Line: r.line, Code: CodeInvalidJSON,
+				Message: "the line is not UTF-8 text: " + badByte(text) + "; save the file as UTF-8"}
+			return row, nil
+		}
 		doc, err := decodeObject(text)
 		if err != nil {
 			row.Err = &Rejection{Line: r.line, Code: CodeInvalidJSON, Message: err.Error()}
@@ -162,6 +168,22 @@ func readLine(br *bufio.Reader, limit int) (line []byte, n int64, tooLong bool, 
 		}
 		return line, n, tooLong, err
 	}
+}
+
+// badByte describes the first byte of text that is not UTF-8. Such rows
+// are refused: sending them would replace each bad byte with U+FFFD and
+// change the customer's data without a word. A file saved in another
+// encoding (Latin-1, Windows-1252) is the usual cause.
+func badByte(text []byte) string {
+	at := 0
+	for at < len(text) {
+		r, n := utf8.DecodeRune(text[at:])
+		if r == utf8.RuneError && n == 1 {
+			break
+		}
+		at += n
+	}
+	return fmt.Sprintf("byte 0x%02X at character %d", text[at], utf8.RuneCount(text[:at])+1)
 }
 
 // decodeObject parses one JSON object, refusing anything else.
@@ -232,6 +254,8 @@ func newCSVReader(f io.ReadSeeker, pos Position) (*csvReader, error) {
 			return nil, fmt.Errorf("CSV header: column %d has no name", i+1)
 		case seen[h]:
 			return nil, fmt.Errorf("CSV header: column %q appears twice", h)
+		case !utf8.ValidString(h):
+			return nil, fmt.Errorf("CSV header: the name of column %d is not UTF-8 text: %s; save the file as UTF-8", i+1, badByte([]byte(h)))
 		}
 		seen[h], header[i] = true, h
 	}
@@ -286,6 +310,13 @@ func (r *csvReader) Next() (*Row, error) {
 			row.Err = &Rejection{Line: row.Line, Code: CodeInvalidCSV,
 				Message: fmt.Sprintf("the row has %d fields and the header %d", len(rec), len(r.header))}
 			return row, nil
+		}
+		for i, v := range rec {
+			if !utf8.ValidString(v) {
+				row.Err = &Rejection{Line: row.Line, Code: CodeInvalidCSV, Message: fmt.Sprintf(
+					"the value of %q is not UTF-8 text: %s; save the file as UTF-8", r.header[i], badByte([]byte(v)))}
+				return row, nil
+			}
 		}
 		row.Object, row.Doc = r.object(rec)
 		return row, nil

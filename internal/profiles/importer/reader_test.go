@@ -76,6 +76,13 @@ func TestReader(t *testing.T) {
 			{Line: 3, EndLine: 3, Object: `{"b":2}`},
 		},
 	}, {
+		name: "ndjson that is not UTF-8 is refused, not mangled", format: NDJSON,
+		input: "{\"name\":\"Jos\xE9\"}\n{\"name\":\"José\"}\n",
+		want: []got{
+			{Line: 1, EndLine: 1, Code: CodeInvalidJSON, Msg: "not UTF-8 text: byte 0xE9 at character 13; save the file as UTF-8"},
+			{Line: 2, EndLine: 2, Object: `{"name":"José"}`},
+		},
+	}, {
 		name: "csv quoted fields", format: CSV,
 		input: "id,name,note\n" +
 			"1,\"Smith, John\",\"He said \"\"hi\"\"\nand left\"\n" +
@@ -105,6 +112,13 @@ func TestReader(t *testing.T) {
 			{Line: 2, EndLine: 2, Code: CodeInvalidCSV, Msg: `bare " in non-quoted-field (line 2, column 4)`},
 			{Line: 3, EndLine: 3, Code: CodeInvalidCSV, Msg: `extraneous or missing " in quoted-field`},
 			{Line: 4, EndLine: 4, Object: `{"id":"3","name":"ok"}`},
+		},
+	}, {
+		name: "csv that is not UTF-8 is refused, not mangled", format: CSV,
+		input: "id,name\n1,Zo\xEB\n2,Zoë\n",
+		want: []got{
+			{Line: 2, EndLine: 2, Code: CodeInvalidCSV, Msg: `the value of "name" is not UTF-8 text: byte 0xEB at character 3`},
+			{Line: 3, EndLine: 3, Object: `{"id":"2","name":"Zoë"}`},
 		},
 	}, {
 		name: "csv blank and empty rows are skipped", format: CSV,
@@ -183,6 +197,7 @@ func TestCSVHeaderErrors(t *testing.T) {
 		"id,,name\n1,2,3":   "column 2 has no name",
 		"id,name,id\n1,2,3": `column "id" appears twice`,
 		"id,\"name\n":       "reading the CSV header",
+		"id,na\xEFme\n1,2":  "the name of column 2 is not UTF-8 text: byte 0xEF at character 3",
 	} {
 		_, err := newReader(CSV, strings.NewReader(input), Position{})
 		if err == nil || !strings.Contains(err.Error(), want) {
