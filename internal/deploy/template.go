@@ -65,34 +65,40 @@ const serverlessTransform = "AWS::Serverless-2016-10-31"
 // ParseTemplate reads a template in YAML (short-form intrinsics included)
 // or JSON.
 func ParseTemplate(data []byte) (*Template, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var doc any
-	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
-		// JSON is YAML too, but a JSON file indented with tabs is not, and
-		// encoding/json keeps numbers exactly.
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		if err := dec.Decode(&doc); err != nil {
-			return nil, fmt.Errorf("the template is not valid JSON: %w", err)
-		}
-	} else {
-		var root yaml.Node
-		if err := yaml.Unmarshal(data, &root); err != nil {
-			return nil, fmt.Errorf("the template is not valid YAML: %w", err)
-		}
-		if root.Kind == 0 {
-			return nil, fmt.Errorf("the template is empty")
-		}
-		var err error
-		if doc, err = fromNode(&root); err != nil {
-			return nil, err
-		}
+	doc, err := parseDocument(data)
+	if err != nil {
+		return nil, err
 	}
 	top, ok := doc.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("the template must be a mapping of sections (Parameters, Resources, Outputs...)")
 	}
 	return buildTemplate(top)
+}
+
+// parseDocument reads a template's text into plain values, short forms
+// rewritten into long ones, as JSON would hold them.
+func parseDocument(data []byte) (any, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+		// JSON is YAML too, but a JSON file indented with tabs is not, and
+		// encoding/json keeps numbers exactly.
+		var doc any
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err != nil {
+			return nil, fmt.Errorf("the template is not valid JSON: %w", err)
+		}
+		return doc, nil
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("the template is not valid YAML: %w", err)
+	}
+	if root.Kind == 0 {
+		return nil, fmt.Errorf("the template is empty")
+	}
+	return fromNode(&root)
 }
 
 func buildTemplate(top map[string]any) (*Template, error) {
@@ -359,7 +365,10 @@ func fromNode(n *yaml.Node) (any, error) {
 		}
 		return fromNode(n.Content[0])
 	case yaml.AliasNode:
-		return fromNode(n.Alias)
+		// CloudFormation refuses aliases too. Expanding them here would
+		// also let a few lines of nested aliases grow into billions of
+		// values.
+		return nil, fmt.Errorf("line %d: YAML aliases (*%s) are not accepted in CloudFormation templates; repeat the value", n.Line, n.Value)
 	}
 	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
 		return shortForm(n)

@@ -145,6 +145,12 @@ func TestParseTemplateErrors(t *testing.T) {
 		{"other transform", "Transform: AWS::Include\nResources: {R: {Type: X}}\n", "the transform AWS::Include is not supported"},
 		{"duplicate key", "Resources:\n  R: {Type: X}\n  R: {Type: Y}\n", `duplicate key "R"`},
 		{"merge key", "Resources:\n  R:\n    <<: {Type: X}\n", "merge keys"},
+		{"alias", "Resources:\n  R: &t {Type: X}\n  S: *t\n", "line 3: YAML aliases (*t) are not accepted"},
+		{"alias bomb", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" +
+			"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n" +
+			"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n" +
+			"g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n" +
+			"Resources: {R: {Type: X, Properties: {A: *h}}}\n", "YAML aliases"},
 		{"resource without type", "Resources:\n  R: {Properties: {}}\n", "Resources.R has no Type"},
 		{"bad logical id", "Resources:\n  my-queue: {Type: X}\n", "alphanumeric"},
 		{"unknown attribute", "Resources:\n  R: {Type: X, Propertes: {}}\n", `unknown resource attribute "Propertes"`},
