@@ -158,3 +158,41 @@ func TestFileName(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseItems feeds arbitrary files to the item reader: it must answer
+// without panicking, every item it accepts has both keys, and the items
+// written back as a plain JSON array read back the same.
+func FuzzParseItems(f *testing.F) {
+	for _, s := range []string{
+		`{"Primary_Key": "Sales", "Resource_Type": "Queue", "Flag_Queue_Analytics": "realtime"}`,
+		`{"Items": [{"Primary_Key": {"S": "Main"}, "Resource_Type": {"S": "SteeringMenu"}}], "Count": 1}`,
+		`[{"Item": {"Primary_Key": "a", "Resource_Type": "b", "X": {"S": "\u00e9"}}}, {"Primary_Key": "c", "Resource_Type": "d"}]`,
+		`{"Primary_Key": "Main", "Resource_Type": "SteeringMenu", "X": {"N": "1"}}`,
+		`[[[{"Item": {"Item": {"Primary_Key": "a", "Resource_Type": "b"}}}]]]`,
+		`{"Primary_Key": "Main", "Resource_Type": "SteeringMenu", "X": 1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		items, err := flowconfig.ParseItems(data)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an error without a message")
+			}
+			return
+		}
+		for i, it := range items {
+			if it["Primary_Key"] == "" || it["Resource_Type"] == "" {
+				t.Fatalf("item %d lacks a key: %v", i, it)
+			}
+		}
+		b, err := json.Marshal(items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := flowconfig.ParseItems(b)
+		if err != nil || !reflect.DeepEqual(again, items) {
+			t.Fatalf("written back as %s, read %v, %v; want %v", b, again, err, items)
+		}
+	})
+}
