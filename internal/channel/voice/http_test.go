@@ -106,4 +106,10 @@ func TestDurationJSON(t *testing.T) {
 	if string(b) != `{"hangupAfter":"1m30s"}` {
 		t.Fatalf("%s", b)
 	}
+	// A number of seconds beyond what a duration holds would wrap around
+	// and be refused as negative.
+	err := json.Unmarshal([]byte(`{"queueTime":1e10}`), &s)
+	if err == nil || !strings.Contains(err.Error(), "1e10 seconds is longer than any call") {
+		t.Fatalf("queueTime 1e10: %v", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -116,8 +117,21 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return fmt.Errorf("%s is neither a duration such as \"30s\" nor a number of seconds", b)
 	}
-	*d = Duration(f * float64(time.Second))
+	v, ok := fromSeconds(f)
+	if !ok {
+		return fmt.Errorf("%s seconds is longer than any call", b)
+	}
+	*d = Duration(v)
 	return nil
+}
+
+// fromSeconds converts a number of seconds, refusing one that a Duration
+// cannot hold (converted, it would wrap around and read as negative).
+func fromSeconds(f float64) (time.Duration, bool) {
+	if math.IsNaN(f) || math.Abs(f) >= math.MaxInt64/float64(time.Second) {
+		return 0, false
+	}
+	return time.Duration(f * float64(time.Second)), true
 }
 
 // Press is one parsed entry of Script.Presses.
@@ -216,10 +230,13 @@ func parseDelay(s string) (time.Duration, error) {
 	if err != nil {
 		// A bare number is seconds.
 		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil {
+		if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			return 0, fmt.Errorf("%q is not a time such as 2s or 500ms", s)
 		}
-		d = time.Duration(f * float64(time.Second))
+		var ok bool
+		if d, ok = fromSeconds(f); !ok {
+			return 0, fmt.Errorf("%q seconds is longer than any call", s)
+		}
 	}
 	if d < 0 {
 		return 0, fmt.Errorf("%q is negative", s)

@@ -2,6 +2,7 @@ package voice
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +36,9 @@ func TestParsePress(t *testing.T) {
 		{"1@-2s", "error"},
 		{"1,,2", "error"},
 		{"hangup@soon", "error"},
+		{"1@1e12", "error"},
+		{"1@NaN", "error"},
+		{"1@Inf", "error"},
 	}
 	for _, tt := range tests {
 		p, err := ParsePress(tt.in)
@@ -84,6 +88,7 @@ func TestParseDial(t *testing.T) {
 		{"+1800", "error"},
 		{"+1=answer/1s/2s/3s", "error"},
 		{"+1=answer/x", "error"},
+		{"+1=answer/1e300", "error"},
 	}
 	for _, tt := range tests {
 		d, err := ParseDial(tt.in)
@@ -140,4 +145,32 @@ func TestDefaultFlowsCompile(t *testing.T) {
 			t.Errorf("%s: %+v", id, def)
 		}
 	}
+}
+
+// FuzzScriptEntries feeds arbitrary text to the three parsers of a call
+// script's entries (a CLI flag or a request's JSON): they answer without
+// panicking, never accept a negative time, and name the entry when they
+// refuse it.
+func FuzzScriptEntries(f *testing.F) {
+	for _, s := range []string{"12@1s,34@500ms", "!1@0.5", "hangup@3s", "-", "+1800=answer/3s/2m", "+1=fail/1e300",
+		"book:date=today,time=9", "timeout", "1@NaN", ":x=1", "=", "@"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if p, err := ParsePress(s); err == nil {
+			for _, tok := range p.Tokens {
+				if tok.Delay < 0 {
+					t.Fatalf("ParsePress(%q) accepted a negative delay %v", s, tok.Delay)
+				}
+			}
+		} else if !strings.Contains(err.Error(), fmt.Sprintf("%q", s)) {
+			t.Fatalf("ParsePress(%q): %q does not name the entry", s, err)
+		}
+		if d, err := ParseDial(s); err == nil && (d.Ring < 0 || d.Talk < 0) {
+			t.Fatalf("ParseDial(%q) accepted a negative time: %+v", s, d)
+		}
+		if in, err := ParseIntent(s); err == nil && !in.TimedOut && in.Name == "" {
+			t.Fatalf("ParseIntent(%q) accepted an intent without a name", s)
+		}
+	})
 }
