@@ -98,6 +98,10 @@ func TestValidate(t *testing.T) {
 		{"CreateHoursOfOperationRequest", `{"InstanceId":"i","TimeZone":"UTC","Config":"x"}`, []string{"2 validation errors", "must be a list"}},
 		{"ClaimPhoneNumberRequest", `{"PhoneNumber":"+442071234567"}`, nil},
 		{"ClaimPhoneNumberRequest", `{"PhoneNumber":"02071234567"}`, []string{"regular expression"}},
+		{"UpdateContactScheduleRequest", `{"InstanceId":"i","ContactId":"c","ScheduledTime":1795255200.5}`, nil},
+		{"UpdateContactScheduleRequest", `{"InstanceId":"i","ContactId":"c","ScheduledTime":"2026-11-21T10:00:00Z"}`, nil},
+		{"UpdateContactScheduleRequest", `{"InstanceId":"i","ContactId":"c","ScheduledTime":1e300}`, []string{"at 'ScheduledTime'", "must be a timestamp"}},
+		{"UpdateContactScheduleRequest", `{"InstanceId":"i","ContactId":"c","ScheduledTime":"soon"}`, []string{"must be a timestamp"}},
 	}
 	for _, tc := range cases {
 		err := m.Validate(tc.shape, decode(t, tc.doc))
@@ -135,9 +139,20 @@ func TestTimestampJSON(t *testing.T) {
 			t.Errorf("unmarshal %s = %v, %v", in, got, err)
 		}
 	}
-	var bad Timestamp
-	if err := json.Unmarshal([]byte(`"yesterday"`), &bad); err == nil {
-		t.Error("unmarshal of a word succeeded")
+	for _, in := range []string{`"yesterday"`, `1e300`, `-1e300`, `"1e300"`, `253402300800`, `-62135596801`, `"NaN"`, `"Inf"`} {
+		var bad Timestamp
+		if err := json.Unmarshal([]byte(in), &bad); err == nil {
+			t.Errorf("unmarshal of %s succeeded: %v", in, bad)
+		}
+	}
+	for _, in := range []string{`253402300799`, `-62135596800`, `0`} {
+		var edge Timestamp
+		if err := json.Unmarshal([]byte(in), &edge); err != nil {
+			t.Errorf("unmarshal of %s: %v", in, err)
+		}
+		if b, _ := json.Marshal(edge); string(b) != in {
+			t.Errorf("%s read back as %s", in, b)
+		}
 	}
 }
 

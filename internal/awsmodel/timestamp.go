@@ -45,17 +45,21 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+	tt, ok := fromEpoch(f)
+	if err != nil || !ok {
 		return fmt.Errorf("invalid timestamp %s", b)
 	}
-	t.Time = fromEpoch(f)
+	t.Time = tt
 	return nil
 }
 
 // ParseTimestamp reads the string forms AWS accepts: epoch seconds, ISO 8601.
 func ParseTimestamp(s string) (time.Time, error) {
-	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-		return fromEpoch(f), nil
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if t, ok := fromEpoch(f); ok {
+			return t, nil
+		}
+		return time.Time{}, fmt.Errorf("invalid timestamp %q: outside the years 1 to 9999", s)
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", time.RFC1123} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -65,8 +69,27 @@ func ParseTimestamp(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("invalid timestamp %q", s)
 }
 
+// Epoch seconds of the first and last instants of the years 1 to 9999,
+// the times ISO 8601 writes with four digits. Outside them a number of
+// milliseconds may not fit in an int64 (where the conversion wraps around).
+const (
+	minEpoch = -62135596800
+	maxEpoch = 253402300799.999
+)
+
 // fromEpoch converts epoch seconds to a time, rounded to the millisecond so
-// that 1795255200.123 is not read back as .122999906.
-func fromEpoch(f float64) time.Time {
-	return time.UnixMilli(int64(math.Round(f * 1000))).UTC()
+// that 1795255200.123 is not read back as .122999906. It refuses NaN,
+// infinities and times outside the years 1 to 9999.
+func fromEpoch(f float64) (time.Time, bool) {
+	if !(f >= minEpoch && f <= maxEpoch) {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(int64(math.Round(f * 1000))).UTC(), true
+}
+
+// ValidEpoch says whether a JSON number is epoch seconds a Timestamp takes.
+func ValidEpoch(n json.Number) bool {
+	f, err := strconv.ParseFloat(string(n), 64)
+	_, ok := fromEpoch(f)
+	return err == nil && ok
 }

@@ -181,6 +181,9 @@ func (v *validator) check(shapeName, path string, val any) {
 	case "timestamp":
 		switch x := val.(type) {
 		case json.Number:
+			if !ValidEpoch(x) {
+				v.fail(path, val, "Member must be a timestamp")
+			}
 		case string:
 			if _, err := ParseTimestamp(x); err != nil {
 				v.fail(path, val, "Member must be a timestamp")
