@@ -3,7 +3,6 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"reflect"
 	"testing"
 )
@@ -72,23 +71,4 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
-}
-
-// readRows reads every row of data from pos.
-func readRows(format Format, data []byte, pos Position) ([]*Row, error) {
-	rd, err := newReader(format, bytes.NewReader(data), pos)
-	if err != nil {
-		return nil, err
-	}
-	var rows []*Row
-	for {
-		row, err := rd.Next()
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, row)
-	}
 }
