@@ -55,7 +55,7 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 
 // ParseTimestamp reads the string forms AWS accepts: epoch seconds, ISO 8601.
 func ParseTimestamp(s string) (time.Time, error) {
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) {
 		if t, ok := fromEpoch(f); ok {
 			return t, nil
 		}
@@ -87,8 +87,8 @@ func fromEpoch(f float64) (time.Time, bool) {
 	return time.UnixMilli(int64(math.Round(f * 1000))).UTC(), true
 }
 
-// ValidEpoch says whether a JSON number is epoch seconds a Timestamp takes.
-func ValidEpoch(n json.Number) bool {
+// validEpoch says whether a JSON number is epoch seconds a Timestamp takes.
+func validEpoch(n json.Number) bool {
 	f, err := strconv.ParseFloat(string(n), 64)
 	_, ok := fromEpoch(f)
 	return err == nil && ok

@@ -181,7 +181,7 @@ func (v *validator) check(shapeName, path string, val any) {
 	case "timestamp":
 		switch x := val.(type) {
 		case json.Number:
-			if !ValidEpoch(x) {
+			if !validEpoch(x) {
 				v.fail(path, val, "Member must be a timestamp")
 			}
 		case string:
