@@ -137,7 +137,7 @@ func (r *ndjsonReader) Next() (*Row, error) {
 		}
 		if !utf8.Valid(text) {
 			row.Err = &Rejection{Line: r.line, Code: CodeInvalidJSON,
-				Message: "the line is not UTF-8 text: " + badByte(text) + "; save the file as UTF-8"}
+				Message: "the line " + notUTF8(text)}
 			return row, nil
 		}
 		doc, err := decodeObject(text)
@@ -170,20 +170,21 @@ func readLine(br *bufio.Reader, limit int) (line []byte, n int64, tooLong bool, 
 	}
 }
 
-// badByte describes the first byte of text that is not UTF-8. Such rows
-// are refused: sending them would replace each bad byte with U+FFFD and
-// change the customer's data without a word. A file saved in another
+// notUTF8 says why text that is not UTF-8 is refused, naming its first bad
+// byte: "is not UTF-8 text: byte 0xE9 at character 13; save the file as
+// UTF-8". Sending such text would replace each bad byte with U+FFFD and
+// change the customer's data without a word; a file saved in another
 // encoding (Latin-1, Windows-1252) is the usual cause.
-func badByte(text []byte) string {
-	at := 0
-	for at < len(text) {
+func notUTF8(text []byte) string {
+	char := 1
+	for at := 0; at < len(text); char++ {
 		r, n := utf8.DecodeRune(text[at:])
 		if r == utf8.RuneError && n == 1 {
-			break
+			return fmt.Sprintf("is not UTF-8 text: byte 0x%02X at character %d; save the file as UTF-8", text[at], char)
 		}
 		at += n
 	}
-	return fmt.Sprintf("byte 0x%02X at character %d", text[at], utf8.RuneCount(text[:at])+1)
+	return "is UTF-8 text" // not called on valid text
 }
 
 // decodeObject parses one JSON object, refusing anything else.
@@ -255,7 +256,7 @@ func newCSVReader(f io.ReadSeeker, pos Position) (*csvReader, error) {
 		case seen[h]:
 			return nil, fmt.Errorf("CSV header: column %q appears twice", h)
 		case !utf8.ValidString(h):
-			return nil, fmt.Errorf("CSV header: the name of column %d is not UTF-8 text: %s; save the file as UTF-8", i+1, badByte([]byte(h)))
+			return nil, fmt.Errorf("CSV header: the name of column %d %s", i+1, notUTF8([]byte(h)))
 		}
 		seen[h], header[i] = true, h
 	}
@@ -313,8 +314,8 @@ func (r *csvReader) Next() (*Row, error) {
 		}
 		for i, v := range rec {
 			if !utf8.ValidString(v) {
-				row.Err = &Rejection{Line: row.Line, Code: CodeInvalidCSV, Message: fmt.Sprintf(
-					"the value of %q is not UTF-8 text: %s; save the file as UTF-8", r.header[i], badByte([]byte(v)))}
+				row.Err = &Rejection{Line: row.Line, Code: CodeInvalidCSV,
+					Message: fmt.Sprintf("the value of %q %s", r.header[i], notUTF8([]byte(v)))}
 				return row, nil
 			}
 		}
