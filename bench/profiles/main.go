@@ -28,8 +28,10 @@
 // CPUs that kept busy: well under GOMAXPROCS means the calls wait on
 // something serial (the store's single writer, its fsync). ckpt is the
 // share of the round during which the store was writing a full memtable
-// into its bbolt file, in the background, and between/during the
-// objects/s outside and inside those times.
+// into its bbolt file, in the background, between/during the objects/s
+// outside and inside those times, and cores b/d the cores this process
+// kept busy in each: a checkpoint that only used CPU the calls left idle
+// would raise the second and leave the rate as it was.
 //
 // The million-profile load takes minutes and a 4 GB store file; -profiles
 // runs smaller. The store directory is removed at the end, on failure
@@ -378,6 +380,9 @@ type result struct {
 type checkpointSplit struct {
 	busy            float64
 	between, during float64
+	// Cores this process kept busy in each part: a checkpoint that only
+	// took its own CPU would leave the calls' share as it was.
+	coresBetween, coresDuring float64
 }
 
 // sampleEvery is how often load notes progress for checkpointSplit.
@@ -386,6 +391,7 @@ const sampleEvery = 20 * time.Millisecond
 type progress struct {
 	at    time.Time
 	calls int64
+	cpu   time.Duration // cpuTime() when sampled
 	st    bolt.Stats
 }
 
@@ -393,7 +399,7 @@ type progress struct {
 // checkpoint overlapped (one ran at their start or started in them) and
 // the rest.
 func splitByCheckpoints(samples []progress) checkpointSplit {
-	var calls, secs [2]float64 // [between, during]
+	var calls, secs, cpu [2]float64 // [between, during]
 	for i := 1; i < len(samples); i++ {
 		a, b := samples[i-1], samples[i]
 		k := 0
@@ -402,16 +408,17 @@ func splitByCheckpoints(samples []progress) checkpointSplit {
 		}
 		calls[k] += float64(b.calls - a.calls)
 		secs[k] += b.at.Sub(a.at).Seconds()
+		cpu[k] += (b.cpu - a.cpu).Seconds()
 	}
 	var sp checkpointSplit
 	if total := secs[0] + secs[1]; total > 0 {
 		sp.busy = secs[1] / total
 	}
 	if secs[0] > 0 {
-		sp.between = calls[0] / secs[0]
+		sp.between, sp.coresBetween = calls[0]/secs[0], cpu[0]/secs[0]
 	}
 	if secs[1] > 0 {
-		sp.during = calls[1] / secs[1]
+		sp.during, sp.coresDuring = calls[1]/secs[1], cpu[1]/secs[1]
 	}
 	return sp
 }
@@ -440,7 +447,7 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 	begin := time.Now()
 	deadline := begin.Add(d)
 	var calls atomic.Int64
-	samples := []progress{{begin, 0, st0}}
+	samples := []progress{{begin, 0, cpu0, st0}}
 	stopSampling, sampled := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(sampled)
@@ -451,7 +458,7 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 			case <-stopSampling:
 				return
 			case now := <-tick.C:
-				samples = append(samples, progress{now, calls.Load(), bolt.ProcessStats()})
+				samples = append(samples, progress{now, calls.Load(), cpuTime(), bolt.ProcessStats()})
 			}
 		}
 	}()
@@ -485,7 +492,7 @@ func load(clients int, d time.Duration, next func() int, call caller) result {
 	if n := st.Optimistic - st0.Optimistic + st.Conflicts - st0.Conflicts; n > 0 {
 		r.reruns = float64(st.Conflicts-st0.Conflicts) / float64(n)
 	}
-	r.ckpt = splitByCheckpoints(append(samples, progress{begin.Add(elapsed), int64(len(lats)), st}))
+	r.ckpt = splitByCheckpoints(append(samples, progress{begin.Add(elapsed), int64(len(lats)), cpu0 + cpu, st}))
 	return r
 }
 
@@ -546,15 +553,17 @@ func benchPut(dir string, clients int, d time.Duration, rounds int, kind string)
 		fatalf("-client %s: use wire, raw or sdk", kind)
 	}
 	fmt.Printf("\nPutProfileObject, %d clients (%s client), %s x %d rounds (medians)\n", clients, kind, d, rounds)
-	fmt.Printf("%-34s %12s %10s %10s %10s %6s %8s %7s %6s %16s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "w/commit", "reruns",
-		"ckpt", "between/during", "rounds objects/s")
+	fmt.Printf("%-34s %12s %10s %10s %10s %6s %8s %7s %6s %16s %10s   %s\n", "", "objects/s", "p50", "p99", "CPU/object", "cores", "w/commit", "reruns",
+		"ckpt", "between/during", "cores b/d", "rounds objects/s")
 	row := func(name string, r result, rs []float64) {
 		split := fmt.Sprintf("%.0f/%.0f", r.ckpt.between, r.ckpt.during)
+		cores := fmt.Sprintf("%.2f/%.2f", r.ckpt.coresBetween, r.ckpt.coresDuring)
 		if r.ckpt.busy == 0 {
 			split = fmt.Sprintf("%.0f/-", r.ckpt.between)
+			cores = fmt.Sprintf("%.2f/-", r.ckpt.coresBetween)
 		}
-		fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f %6.1f%% %5.0f%% %16s   %s\n", name, r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, 100*r.reruns,
-			100*r.ckpt.busy, split, rates(rs))
+		fmt.Printf("%-34s %12.0f %10s %10s %10s %6.2f %8.1f %6.1f%% %5.0f%% %16s %10s   %s\n", name, r.rate, r.p50, r.p99, r.cpu, r.cores(), r.group, 100*r.reruns,
+			100*r.ckpt.busy, split, cores, rates(rs))
 	}
 	fresh := func() int { return int(seq.Add(1)) }
 	r, rs := median(rounds, func() result { return load(clients, d, fresh, call) })
