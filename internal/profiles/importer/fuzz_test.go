@@ -3,15 +3,20 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzReader feeds arbitrary files to both readers. Whatever the bytes, a
 // reader must not fail (beyond a refused CSV header), its rows must tile
 // the file in order, an accepted row must be a JSON object that says what
-// Doc says, and reading from any row's end, as a resumed import does,
-// must give exactly the rows after it.
+// Doc says, an NDJSON line refused as not UTF-8 must name its first bad
+// byte and that byte's place in the line as the file has it, and reading
+// from any row's end, as a resumed import does, must give exactly the rows
+// after it.
 func FuzzReader(f *testing.F) {
 	for _, seed := range []string{
 		"{\"a\":1}\n\n   \n\t{\"b\": \"two\"}  \r\n\r\n",
@@ -20,6 +25,7 @@ func FuzzReader(f *testing.F) {
 		"\xEF\xBB\xBFid;name\r\n\"1\",\"x\"\"y\"\r\n\n\n5,6,7\r\n",
 		"a\n\"\n",
 		"{\"a\":\"\\ud800\"}\n{\"a\":1e999}\n",
+		"\xEF\xBB\xBF \t{\"é\":\"Jos\xE9\"}\n\u00A0 {\"a\":\"\xE9\"}\r\n",
 	} {
 		f.Add([]byte(seed), false)
 		f.Add([]byte(seed), true)
@@ -49,6 +55,9 @@ func FuzzReader(f *testing.F) {
 				if row.Object != "" || row.Doc != nil || row.Err.Message == "" || row.Err.Line != row.Line {
 					t.Fatalf("row %d: refused (%+v) with Object %q", i, *row.Err, row.Object)
 				}
+				if format == NDJSON {
+					checkNotUTF8(t, i, data, row)
+				}
 				continue
 			}
 			var doc map[string]any
@@ -71,4 +80,39 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkNotUTF8 checks that an NDJSON row refused as not UTF-8 names the
+// first bad byte of its line and counts its place in characters from the
+// start of the line as the file has it (a byte order mark at the start of
+// the file is not counted).
+func checkNotUTF8(t *testing.T, i int, data []byte, row *Row) {
+	t.Helper()
+	at := strings.Index(row.Err.Message, "not UTF-8 text: ")
+	if at < 0 {
+		return
+	}
+	var b byte
+	var char int
+	if _, err := fmt.Sscanf(row.Err.Message[at:], "not UTF-8 text: byte 0x%X at character %d", &b, &char); err != nil {
+		t.Fatalf("row %d: %q: %v", i, row.Err.Message, err)
+	}
+	line := data[row.Start:row.End]
+	if row.Start == 0 {
+		line = bytes.TrimPrefix(line, bom)
+	}
+	off := 0
+	for c := 1; c < char; c++ {
+		if off >= len(line) {
+			t.Fatalf("row %d: %q: the line %q has fewer characters", i, row.Err.Message, line)
+		}
+		r, n := utf8.DecodeRune(line[off:])
+		if r == utf8.RuneError && n == 1 {
+			t.Fatalf("row %d: %q: the line %q has a bad byte at character %d", i, row.Err.Message, line, c)
+		}
+		off += n
+	}
+	if r, n := utf8.DecodeRune(line[off:]); off >= len(line) || r != utf8.RuneError || n != 1 || line[off] != b {
+		t.Fatalf("row %d: %q: character %d of the line %q is not the bad byte 0x%02X", i, row.Err.Message, char, line, b)
+	}
 }

@@ -125,7 +125,11 @@ func (r *ndjsonReader) Next() (*Row, error) {
 		if start == 0 {
 			text = bytes.TrimPrefix(text, bom)
 		}
-		text = bytes.TrimSpace(text)
+		// line is the line as an editor shows it (no byte order mark), from
+		// which any position in a message counts; text, trimmed, is the
+		// object sent.
+		line := text
+		text = bytes.TrimSpace(line)
 		if len(text) == 0 && !tooLong {
 			continue // blank lines separate nothing and are not rows
 		}
@@ -136,8 +140,11 @@ func (r *ndjsonReader) Next() (*Row, error) {
 			return row, nil
 		}
 		if !utf8.Valid(text) {
+			// The trimmed space is valid UTF-8, so the first bad byte of
+			// line is the first of text; counted in line, its position
+			// includes the leading space.
 			row.Err = &Rejection{Line: r.line, Code: CodeInvalidJSON,
-				Message: "the line " + notUTF8(text)}
+				Message: "the line " + notUTF8(line)}
 			return row, nil
 		}
 		doc, err := decodeObject(text)
@@ -175,6 +182,11 @@ func readLine(br *bufio.Reader, limit int) (line []byte, n int64, tooLong bool, 
 // UTF-8". Sending such text would replace each bad byte with U+FFFD and
 // change the customer's data without a word; a file saved in another
 // encoding (Latin-1, Windows-1252) is the usual cause.
+//
+// The position counts characters (runes, each bad byte one) from 1 at the
+// start of text, so callers pass text as the file has it, untrimmed: the
+// whole NDJSON line (without a byte order mark, which an editor does not
+// show), the CSV cell.
 func notUTF8(text []byte) string {
 	char := 1
 	for at := 0; at < len(text); char++ {
@@ -248,15 +260,17 @@ func newCSVReader(f io.ReadSeeker, pos Position) (*csvReader, error) {
 		return nil, fmt.Errorf("reading the CSV header: %w", err)
 	}
 	seen := map[string]bool{}
-	for i, h := range header {
-		h = strings.TrimSpace(h)
+	for i, cell := range header {
+		h := strings.TrimSpace(cell)
 		switch {
 		case h == "":
 			return nil, fmt.Errorf("CSV header: column %d has no name", i+1)
 		case seen[h]:
 			return nil, fmt.Errorf("CSV header: column %q appears twice", h)
 		case !utf8.ValidString(h):
-			return nil, fmt.Errorf("CSV header: the name of column %d %s", i+1, notUTF8([]byte(h)))
+			// Counted in the cell as written: the trimmed space is valid,
+			// and the position should match what the file shows.
+			return nil, fmt.Errorf("CSV header: the name of column %d %s", i+1, notUTF8([]byte(cell)))
 		}
 		seen[h], header[i] = true, h
 	}

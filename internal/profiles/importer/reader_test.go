@@ -83,6 +83,36 @@ func TestReader(t *testing.T) {
 			{Line: 2, EndLine: 2, Object: `{"name":"José"}`},
 		},
 	}, {
+		// A position counts from the first character of the line as an
+		// editor shows it: leading spaces and tabs are characters too,
+		// though the object sent is trimmed.
+		name: "ndjson not UTF-8 after leading spaces and tabs", format: NDJSON,
+		input: "  {\"name\":\"Jos\xE9\"}\n\t{\"name\":\"Jos\xE9\"}  \r\n \t {\"a\":\"\xE9\"}\n",
+		want: []got{
+			{Line: 1, EndLine: 1, Code: CodeInvalidJSON, Msg: "byte 0xE9 at character 15;"},
+			{Line: 2, EndLine: 2, Code: CodeInvalidJSON, Msg: "byte 0xE9 at character 14;"},
+			{Line: 3, EndLine: 3, Code: CodeInvalidJSON, Msg: "byte 0xE9 at character 10;"},
+		},
+	}, {
+		// An editor does not show a byte order mark, so it is not counted;
+		// the spaces after it are.
+		name: "ndjson not UTF-8 after a byte order mark", format: NDJSON,
+		input: "\xEF\xBB\xBF  {\"name\":\"Jos\xE9\"}\n",
+		want:  []got{{Line: 1, EndLine: 1, Code: CodeInvalidJSON, Msg: "byte 0xE9 at character 15;"}},
+	}, {
+		name: "ndjson not UTF-8 right after a byte order mark", format: NDJSON,
+		input: "\xEF\xBB\xBF{\"name\":\"Jos\xE9\"}\n",
+		want:  []got{{Line: 1, EndLine: 1, Code: CodeInvalidJSON, Msg: "byte 0xE9 at character 13;"}},
+	}, {
+		// Characters, not bytes: a no-break space and an ideographic space
+		// (trimmed like any Unicode space) and an é are one character each.
+		name: "ndjson not UTF-8 after multi-byte characters", format: NDJSON,
+		input: "\u00A0\u3000{\"é\":\"Jos\xE9\"}\n{\"é\":\"Jos\xE9\"}\n",
+		want: []got{
+			{Line: 1, EndLine: 1, Code: CodeInvalidJSON, Msg: "byte 0xE9 at character 12;"},
+			{Line: 2, EndLine: 2, Code: CodeInvalidJSON, Msg: "byte 0xE9 at character 10;"},
+		},
+	}, {
 		name: "csv quoted fields", format: CSV,
 		input: "id,name,note\n" +
 			"1,\"Smith, John\",\"He said \"\"hi\"\"\nand left\"\n" +
@@ -120,6 +150,12 @@ func TestReader(t *testing.T) {
 			{Line: 2, EndLine: 2, Code: CodeInvalidCSV, Msg: `the value of "name" is not UTF-8 text: byte 0xEB at character 3`},
 			{Line: 3, EndLine: 3, Object: `{"id":"2","name":"Zoë"}`},
 		},
+	}, {
+		// A value is not trimmed, so its position already counts the
+		// spaces it starts with.
+		name: "csv not UTF-8 after leading spaces in the value", format: CSV,
+		input: "id,name\n1,  Zo\xEB\n",
+		want:  []got{{Line: 2, EndLine: 2, Code: CodeInvalidCSV, Msg: `the value of "name" is not UTF-8 text: byte 0xEB at character 5;`}},
 	}, {
 		name: "csv blank and empty rows are skipped", format: CSV,
 		input: "id,name\n\n,\n  , \n3,c\n",
@@ -198,6 +234,11 @@ func TestCSVHeaderErrors(t *testing.T) {
 		"id,name,id\n1,2,3": `column "id" appears twice`,
 		"id,\"name\n":       "reading the CSV header",
 		"id,na\xEFme\n1,2":  "the name of column 2 is not UTF-8 text: byte 0xEF at character 3",
+		// Counted from the start of the cell as written, not from the
+		// trimmed name; a byte order mark is not counted.
+		" id , na\xEFme\n1,2":     "the name of column 2 is not UTF-8 text: byte 0xEF at character 4;",
+		"id,\t na\xEFme\n1,2":     "the name of column 2 is not UTF-8 text: byte 0xEF at character 5;",
+		"\xEF\xBB\xBFna\xEFme\n1": "the name of column 1 is not UTF-8 text: byte 0xEF at character 3;",
 	} {
 		_, err := newReader(CSV, strings.NewReader(input), Position{})
 		if err == nil || !strings.Contains(err.Error(), want) {
