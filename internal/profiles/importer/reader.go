@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -149,7 +151,13 @@ func (r *ndjsonReader) Next() (*Row, error) {
 		}
 		doc, err := decodeObject(text)
 		if err != nil {
-			row.Err = &Rejection{Line: r.line, Code: CodeInvalidJSON, Message: err.Error()}
+			msg := err.Error()
+			if at, ok := syntaxErrorAt(err); ok {
+				// at is in text; count from the line's start, as above.
+				lead := len(line) - len(bytes.TrimLeftFunc(line, unicode.IsSpace))
+				msg += " at character " + strconv.Itoa(1+utf8.RuneCount(line[:lead+at]))
+			}
+			row.Err = &Rejection{Line: r.line, Code: CodeInvalidJSON, Message: msg}
 			return row, nil
 		}
 		row.Object, row.Doc = string(text), doc
@@ -205,7 +213,7 @@ func decodeObject(text []byte) (map[string]any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("not valid JSON: %v", err)
+		return nil, fmt.Errorf("not valid JSON: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("not valid JSON: more data after the object (one object per line)")
@@ -215,6 +223,17 @@ func decodeObject(text []byte) (map[string]any, error) {
 		return nil, fmt.Errorf("not a JSON object but %s", jsonKind(v))
 	}
 	return m, nil
+}
+
+// syntaxErrorAt is the byte offset, in the text decodeObject was given, of
+// the character a JSON syntax error is about. Other errors (the text ends
+// before the object does) have no such character.
+func syntaxErrorAt(err error) (int, bool) {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) || se.Offset < 1 {
+		return 0, false
+	}
+	return int(se.Offset) - 1, true // Offset counts the offending byte
 }
 
 func jsonKind(v any) string {

@@ -59,7 +59,7 @@ func TestReader(t *testing.T) {
 		input: "{\"ok\":1}\n{bad\n[1,2]\n\"str\"\n{\"a\":1} {\"b\":2}\nnull\n{\"a\":\n{\"ok\":2}\n",
 		want: []got{
 			{Line: 1, EndLine: 1, Object: `{"ok":1}`},
-			{Line: 2, EndLine: 2, Code: CodeInvalidJSON, Msg: "not valid JSON: invalid character 'b'"},
+			{Line: 2, EndLine: 2, Code: CodeInvalidJSON, Msg: "not valid JSON: invalid character 'b' looking for beginning of object key string at character 2"},
 			{Line: 3, EndLine: 3, Code: CodeInvalidJSON, Msg: "not a JSON object but an array"},
 			{Line: 4, EndLine: 4, Code: CodeInvalidJSON, Msg: "not a JSON object but a string"},
 			{Line: 5, EndLine: 5, Code: CodeInvalidJSON, Msg: "more data after the object"},
@@ -112,6 +112,21 @@ func TestReader(t *testing.T) {
 			{Line: 1, EndLine: 1, Code: CodeInvalidJSON, Msg: "byte 0xE9 at character 12;"},
 			{Line: 2, EndLine: 2, Code: CodeInvalidJSON, Msg: "byte 0xE9 at character 10;"},
 		},
+	}, {
+		// A syntax error names the character it is about, counted like
+		// the bad bytes above; an object cut short has none to name.
+		name: "ndjson syntax errors say where", format: NDJSON,
+		input: "  {\"a\":1,}\n\u00A0{\"é\":tru}\n\t{\"a\":[1,2}\n{\"a\":\"x\n",
+		want: []got{
+			{Line: 1, EndLine: 1, Code: CodeInvalidJSON, Msg: "not valid JSON: invalid character '}' looking for beginning of object key string at character 10"},
+			{Line: 2, EndLine: 2, Code: CodeInvalidJSON, Msg: "not valid JSON: invalid character '}' in literal true (expecting 'e') at character 10"},
+			{Line: 3, EndLine: 3, Code: CodeInvalidJSON, Msg: "not valid JSON: invalid character '}' after array element at character 11"},
+			{Line: 4, EndLine: 4, Code: CodeInvalidJSON, Msg: "not valid JSON: unexpected EOF"},
+		},
+	}, {
+		name: "ndjson syntax error after a byte order mark", format: NDJSON,
+		input: "\xEF\xBB\xBF{\"a\" 1}\n",
+		want:  []got{{Line: 1, EndLine: 1, Code: CodeInvalidJSON, Msg: "invalid character '1' after object key at character 6"}},
 	}, {
 		name: "csv quoted fields", format: CSV,
 		input: "id,name,note\n" +
