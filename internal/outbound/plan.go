@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -126,21 +126,30 @@ func ParsePlan(s string) (Plan, error) {
 	if file, ok := strings.CutPrefix(s, "@"); ok {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return p, fmt.Errorf("number plan: %w", err)
+			return Plan{}, fmt.Errorf("number plan: %w", err)
 		}
 		if err := decodeStrict(b, &p); err != nil {
-			return p, fmt.Errorf("number plan %s: %w", file, err)
+			return Plan{}, fmt.Errorf("number plan %s: %w", file, err)
 		}
-		return p, p.Check()
+		return checked(p)
 	}
 	for _, part := range strings.Split(s, ",") {
 		r, err := parseRule(strings.TrimSpace(part))
 		if err != nil {
-			return p, err
+			return Plan{}, err
 		}
 		p.Rules = append(p.Rules, r)
 	}
-	return p, p.Check()
+	return checked(p)
+}
+
+// checked returns p, or the zero Plan and what is wrong with p: a plan
+// that is refused is not half read.
+func checked(p Plan) (Plan, error) {
+	if err := p.Check(); err != nil {
+		return Plan{}, err
+	}
+	return p, nil
 }
 
 func parseRule(s string) (Rule, error) {
@@ -157,7 +166,7 @@ func parseRule(s string) (Rule, error) {
 		if len(parts) <= i+1 {
 			break
 		}
-		d, err := parseDuration(strings.TrimSpace(parts[i+1]))
+		d, err := voice.ParseDelay(strings.TrimSpace(parts[i+1]))
 		if err != nil {
 			return r, fmt.Errorf("number plan: %q: %v", s, err)
 		}
@@ -166,22 +175,18 @@ func parseRule(s string) (Rule, error) {
 	return r, nil
 }
 
-// parseDuration reads "3s" or a bare number of seconds.
-func parseDuration(s string) (time.Duration, error) {
-	if d, err := time.ParseDuration(s); err == nil {
-		return d, nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a time such as 3s or 2m", s)
-	}
-	return time.Duration(f * float64(time.Second)), nil
-}
-
 func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields() // a misspelt field must not be dropped in silence
-	return dec.Decode(v)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	// Nor may whatever follows the document, such as a second one.
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("something follows the JSON document, after byte %d", end)
+	}
+	return nil
 }
 
 // dialOutcome is what the far end does, decided when the call is placed.

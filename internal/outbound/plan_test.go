@@ -45,9 +45,17 @@ func TestParsePlan(t *testing.T) {
 		"@/no/such/file":           "no such file",
 		"+44=answer/-1s":           "negative",
 		"+1=answer,+44=no-answers": "no-answers",
+		"+44=answer/3s/-1s":        "negative",
+		// Found by FuzzParsePlan: a number of seconds too large for a
+		// Duration, NaN and Inf wrapped round to a negative time.
+		"+44=answer/1e10": "1e10\" seconds is longer than any call",
+		"+44=answer/NaN":  "NaN",
+		"+44=answer/Inf":  "Inf",
 	} {
-		if _, err := outbound.ParsePlan(spec); err == nil || !strings.Contains(err.Error(), why) {
+		if p, err := outbound.ParsePlan(spec); err == nil || !strings.Contains(err.Error(), why) {
 			t.Errorf("%q: %v, want an error about %q", spec, err, why)
+		} else if len(p.Rules) != 0 {
+			t.Errorf("%q: rejected with a partly read plan %+v", spec, p)
 		}
 	}
 	bad := filepath.Join(t.TempDir(), "bad.json")
@@ -56,6 +64,14 @@ func TestParsePlan(t *testing.T) {
 	}
 	if _, err := outbound.ParsePlan("@" + bad); err == nil || !strings.Contains(err.Error(), "pressed") {
 		t.Errorf("a misspelt field in a plan file: %v", err)
+	}
+	// Found by FuzzParsePlanFile: what followed the document was dropped.
+	two := filepath.Join(t.TempDir(), "two.json")
+	if err := os.WriteFile(two, []byte(`{"rules":[{"prefix":"+1","result":"busy"}]} {"rules":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outbound.ParsePlan("@" + two); err == nil || !strings.Contains(err.Error(), "follows the JSON document") {
+		t.Errorf("a second document in a plan file: %v", err)
 	}
 	if _, err := outbound.ParsePlan(`@` + file + `x`); err == nil {
 		t.Error("a missing plan file was accepted")

@@ -183,7 +183,7 @@ func ParsePress(s string) (Press, error) {
 	if low := strings.ToLower(raw); low == "hangup" || strings.HasPrefix(low, "hangup@") {
 		p.Hangup = true
 		if _, after, ok := strings.Cut(raw, "@"); ok {
-			d, err := parseDelay(after)
+			d, err := ParseDelay(after)
 			if err != nil {
 				return p, fmt.Errorf("press %q: %v", s, err)
 			}
@@ -210,7 +210,7 @@ func ParsePress(s string) (Press, error) {
 		}
 		t := Token{Keys: keys, Timed: timed}
 		if timed {
-			d, err := parseDelay(when)
+			d, err := ParseDelay(when)
 			if err != nil {
 				return p, fmt.Errorf("press %q: %v", s, err)
 			}
@@ -225,7 +225,10 @@ func isKey(c byte) bool {
 	return c >= '0' && c <= '9' || c == '*' || c == '#' || c >= 'A' && c <= 'D'
 }
 
-func parseDelay(s string) (time.Duration, error) {
+// ParseDelay reads a time written as a Go duration ("3s", "500ms") or a
+// bare number of seconds ("1.5"), refusing negative times and numbers a
+// Duration cannot hold.
+func ParseDelay(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		// A bare number is seconds.
@@ -258,7 +261,7 @@ func ParseDial(s string) (Dial, error) {
 	}
 	for i, dst := range []*Duration{&d.Ring, &d.Talk} {
 		if len(parts) > i+1 {
-			v, err := parseDelay(strings.TrimSpace(parts[i+1]))
+			v, err := ParseDelay(strings.TrimSpace(parts[i+1]))
 			if err != nil {
 				return d, fmt.Errorf("dial %q: %v", s, err)
 			}
