@@ -6,6 +6,7 @@ package throttle
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,7 +79,9 @@ func (l *Limiter) Limits() map[string]Limit {
 }
 
 // ParseLimits reads "Op=RATE:BURST,Op=RATE:BURST" (RATE "unlimited" removes
-// the operation's limit) over a copy of base.
+// the operation's limit) over a copy of base. RATE is a finite number above
+// 0 and BURST a whole number of at least 1; spaces around = and : are
+// ignored.
 func ParseLimits(base map[string]Limit, spec string) (map[string]Limit, error) {
 	out := make(map[string]Limit, len(base))
 	for k, v := range base {
@@ -90,6 +93,7 @@ func ParseLimits(base map[string]Limit, spec string) (map[string]Limit, error) {
 			continue
 		}
 		op, val, ok := strings.Cut(part, "=")
+		op, val = strings.TrimSpace(op), strings.TrimSpace(val) // "Op " would name no operation
 		if !ok || op == "" {
 			return nil, fmt.Errorf("throttle %q: want Operation=RATE:BURST or Operation=unlimited", part)
 		}
@@ -98,10 +102,10 @@ func ParseLimits(base map[string]Limit, spec string) (map[string]Limit, error) {
 			continue
 		}
 		r, b, ok := strings.Cut(val, ":")
-		rv, err1 := strconv.ParseFloat(r, 64)
-		bv, err2 := strconv.Atoi(b)
-		if !ok || err1 != nil || err2 != nil || rv <= 0 || bv < 1 {
-			return nil, fmt.Errorf("throttle %q: want Operation=RATE:BURST with RATE > 0 and BURST >= 1", part)
+		rv, err1 := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		bv, err2 := strconv.Atoi(strings.TrimSpace(b))
+		if !ok || err1 != nil || err2 != nil || rv <= 0 || math.IsNaN(rv) || math.IsInf(rv, 0) || bv < 1 {
+			return nil, fmt.Errorf("throttle %q: want Operation=RATE:BURST with RATE a number > 0 and BURST a whole number >= 1, or Operation=unlimited", part)
 		}
 		out[op] = Limit{Rate: rv, Burst: bv}
 	}

@@ -79,7 +79,13 @@ func TestParseLimits(t *testing.T) {
 	if Describe(got) != "A=10:20,C=0.5:1" || Describe(base) != "A=2:5,B=5:8" {
 		t.Fatalf("got %s (base %s)", Describe(got), Describe(base))
 	}
-	for _, bad := range []string{"A", "A=1", "A=x:1", "A=1:0", "A=-1:5", "=1:1"} {
+	// Found by FuzzParseLimits: spaces around = made an operation no
+	// request names ("A "), and NaN and Inf were taken as rates.
+	got, err = ParseLimits(nil, " D = 1 : 2 ,E = unlimited")
+	if err != nil || Describe(got) != "D=1:2" {
+		t.Fatalf("spaces around = and : read as %s, %v", Describe(got), err)
+	}
+	for _, bad := range []string{"A", "A=1", "A=x:1", "A=1:0", "A=-1:5", "=1:1", "A=NaN:1", "A=Inf:1", "A=+Inf:1", "A=-Inf:1"} {
 		if _, err := ParseLimits(base, bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
