@@ -25,6 +25,7 @@ import (
 //	profiles/d/<dom>/o/<type>/<uniqueKey>         profile object record
 //	profiles/d/<dom>/po/<profileId>/<type>/<seq>  unique key of a profile's object, in ingestion order
 //	profiles/d/<dom>/tf/<type>/<profileId>        marker: an object of type left the profile, whose fields type supplied
+//	profiles/d/<dom>/ca/<name>                    calculated attribute definition
 //	profiles/d/<dom>/x/<unixnano>/<ref>           expiry queue; ref is p/<profileId> or o/<type>/<uniqueKey>
 //
 // Names in the middle of a key cannot contain "/" (the model's patterns

@@ -37,6 +37,9 @@ type Quotas struct {
 	ObjectTypesPerDomain int
 	KeysPerObjectType    int
 	ObjectsPerProfile    int
+	// CalculatedAttributesPerDomain is how many calculated attribute
+	// definitions a domain may hold.
+	CalculatedAttributesPerDomain int
 	// MaxObjectBytes is the largest object, in bytes of its JSON text.
 	MaxObjectBytes int
 	// MaxProfileBytes is the total size of all objects of one profile.
@@ -50,12 +53,13 @@ type Quotas struct {
 // DefaultQuotas returns Customer Profiles' default quotas.
 func DefaultQuotas() Quotas {
 	return Quotas{
-		DomainsPerAccount:    100,
-		ObjectTypesPerDomain: 100,
-		KeysPerObjectType:    10,
-		ObjectsPerProfile:    1000,
-		MaxObjectBytes:       250 * 1024,
-		MaxProfileBytes:      50 << 20,
+		DomainsPerAccount:             100,
+		ObjectTypesPerDomain:          100,
+		KeysPerObjectType:             10,
+		ObjectsPerProfile:             1000,
+		CalculatedAttributesPerDomain: 50,
+		MaxObjectBytes:                250 * 1024,
+		MaxProfileBytes:               50 << 20,
 	}
 }
 
@@ -66,6 +70,7 @@ func (q Quotas) withDefaults() Quotas {
 		{&q.ObjectTypesPerDomain, &d.ObjectTypesPerDomain},
 		{&q.KeysPerObjectType, &d.KeysPerObjectType},
 		{&q.ObjectsPerProfile, &d.ObjectsPerProfile},
+		{&q.CalculatedAttributesPerDomain, &d.CalculatedAttributesPerDomain},
 		{&q.MaxObjectBytes, &d.MaxObjectBytes},
 	} {
 		if *f.v == 0 {
@@ -130,6 +135,7 @@ func (s *Service) API() *edge.Service {
 	s.registerProfiles(api)
 	s.registerSearch(api)
 	s.registerTags(api)
+	s.registerCalculated(api)
 	return api
 }
 

@@ -41,6 +41,15 @@ type Address struct {
 	State      *string `json:"State,omitempty"`
 }
 
+type AttributeDetails struct {
+	Attributes []*AttributeItem `json:"Attributes"`
+	Expression string           `json:"Expression"`
+}
+
+type AttributeItem struct {
+	Name string `json:"Name"`
+}
+
 type AttributeTypesSelector struct {
 	Address                []string `json:"Address"`
 	AttributeMatchingModel string   `json:"AttributeMatchingModel"`
@@ -53,6 +62,25 @@ type AutoMerging struct {
 	Consolidation                       *Consolidation      `json:"Consolidation,omitempty"`
 	Enabled                             bool                `json:"Enabled"`
 	MinAllowedConfidenceScoreForMerging *float64            `json:"MinAllowedConfidenceScoreForMerging,omitempty"`
+}
+
+type BatchGetCalculatedAttributeForProfileError struct {
+	Code      string `json:"Code"`
+	Message   string `json:"Message"`
+	ProfileId string `json:"ProfileId"`
+}
+
+type BatchGetCalculatedAttributeForProfileRequest struct {
+	CalculatedAttributeName string              `json:"CalculatedAttributeName"`
+	ConditionOverrides      *ConditionOverrides `json:"ConditionOverrides,omitempty"`
+	DomainName              string              `json:"DomainName"`
+	ProfileIds              []string            `json:"ProfileIds"`
+}
+
+type BatchGetCalculatedAttributeForProfileResponse struct {
+	CalculatedAttributeValues []*CalculatedAttributeValue                   `json:"CalculatedAttributeValues"`
+	ConditionOverrides        *ConditionOverrides                           `json:"ConditionOverrides,omitempty"`
+	Errors                    []*BatchGetCalculatedAttributeForProfileError `json:"Errors"`
 }
 
 type BatchGetProfileError struct {
@@ -71,6 +99,25 @@ type BatchGetProfileResponse struct {
 	Profiles []*Profile              `json:"Profiles"`
 }
 
+type CalculatedAttributeValue struct {
+	CalculatedAttributeName *string             `json:"CalculatedAttributeName,omitempty"`
+	DisplayName             *string             `json:"DisplayName,omitempty"`
+	IsDataPartial           *string             `json:"IsDataPartial,omitempty"`
+	LastObjectTimestamp     *awsmodel.Timestamp `json:"LastObjectTimestamp,omitempty"`
+	ProfileId               *string             `json:"ProfileId,omitempty"`
+	Value                   *string             `json:"Value,omitempty"`
+}
+
+type ConditionOverrides struct {
+	Range *RangeOverride `json:"Range,omitempty"`
+}
+
+type Conditions struct {
+	ObjectCount *int32     `json:"ObjectCount,omitempty"`
+	Range       *Range     `json:"Range,omitempty"`
+	Threshold   *Threshold `json:"Threshold,omitempty"`
+}
+
 type ConflictResolution struct {
 	ConflictResolvingModel string  `json:"ConflictResolvingModel"`
 	SourceName             *string `json:"SourceName,omitempty"`
@@ -85,6 +132,35 @@ type ContactPreference struct {
 	KeyName     *string `json:"KeyName,omitempty"`
 	KeyValue    *string `json:"KeyValue,omitempty"`
 	ProfileId   *string `json:"ProfileId,omitempty"`
+}
+
+type CreateCalculatedAttributeDefinitionRequest struct {
+	AttributeDetails        *AttributeDetails `json:"AttributeDetails,omitempty"`
+	CalculatedAttributeName string            `json:"CalculatedAttributeName"`
+	Conditions              *Conditions       `json:"Conditions,omitempty"`
+	Description             *string           `json:"Description,omitempty"`
+	DisplayName             *string           `json:"DisplayName,omitempty"`
+	DomainName              string            `json:"DomainName"`
+	Filter                  *Filter           `json:"Filter,omitempty"`
+	Statistic               string            `json:"Statistic"`
+	Tags                    map[string]string `json:"Tags"`
+	UseHistoricalData       *bool             `json:"UseHistoricalData,omitempty"`
+}
+
+type CreateCalculatedAttributeDefinitionResponse struct {
+	AttributeDetails        *AttributeDetails   `json:"AttributeDetails,omitempty"`
+	CalculatedAttributeName *string             `json:"CalculatedAttributeName,omitempty"`
+	Conditions              *Conditions         `json:"Conditions,omitempty"`
+	CreatedAt               *awsmodel.Timestamp `json:"CreatedAt,omitempty"`
+	Description             *string             `json:"Description,omitempty"`
+	DisplayName             *string             `json:"DisplayName,omitempty"`
+	Filter                  *Filter             `json:"Filter,omitempty"`
+	LastUpdatedAt           *awsmodel.Timestamp `json:"LastUpdatedAt,omitempty"`
+	Readiness               *Readiness          `json:"Readiness,omitempty"`
+	Statistic               *string             `json:"Statistic,omitempty"`
+	Status                  *string             `json:"Status,omitempty"`
+	Tags                    map[string]string   `json:"Tags"`
+	UseHistoricalData       *bool               `json:"UseHistoricalData,omitempty"`
 }
 
 type CreateDomainRequest struct {
@@ -151,6 +227,14 @@ type DataStoreRequest struct {
 type DataStoreResponse struct {
 	Enabled   *bool      `json:"Enabled,omitempty"`
 	Readiness *Readiness `json:"Readiness,omitempty"`
+}
+
+type DeleteCalculatedAttributeDefinitionRequest struct {
+	CalculatedAttributeName string `json:"CalculatedAttributeName"`
+	DomainName              string `json:"DomainName"`
+}
+
+type DeleteCalculatedAttributeDefinitionResponse struct {
 }
 
 type DeleteDomainRequest struct {
@@ -243,9 +327,63 @@ type FieldSourceProfileIds struct {
 	ShippingAddress       *string           `json:"ShippingAddress,omitempty"`
 }
 
+type Filter struct {
+	Groups  []*FilterGroup `json:"Groups"`
+	Include string         `json:"Include"`
+}
+
+type FilterAttributeDimension struct {
+	DimensionType string   `json:"DimensionType"`
+	Values        []string `json:"Values"`
+}
+
+type FilterDimension struct {
+	Attributes map[string]*FilterAttributeDimension `json:"Attributes"`
+}
+
+type FilterGroup struct {
+	Dimensions []*FilterDimension `json:"Dimensions"`
+	Type       string             `json:"Type"`
+}
+
 type FoundByKeyValue struct {
 	KeyName *string  `json:"KeyName,omitempty"`
 	Values  []string `json:"Values"`
+}
+
+type GetCalculatedAttributeDefinitionRequest struct {
+	CalculatedAttributeName string `json:"CalculatedAttributeName"`
+	DomainName              string `json:"DomainName"`
+}
+
+type GetCalculatedAttributeDefinitionResponse struct {
+	AttributeDetails        *AttributeDetails   `json:"AttributeDetails,omitempty"`
+	CalculatedAttributeName *string             `json:"CalculatedAttributeName,omitempty"`
+	Conditions              *Conditions         `json:"Conditions,omitempty"`
+	CreatedAt               *awsmodel.Timestamp `json:"CreatedAt,omitempty"`
+	Description             *string             `json:"Description,omitempty"`
+	DisplayName             *string             `json:"DisplayName,omitempty"`
+	Filter                  *Filter             `json:"Filter,omitempty"`
+	LastUpdatedAt           *awsmodel.Timestamp `json:"LastUpdatedAt,omitempty"`
+	Readiness               *Readiness          `json:"Readiness,omitempty"`
+	Statistic               *string             `json:"Statistic,omitempty"`
+	Status                  *string             `json:"Status,omitempty"`
+	Tags                    map[string]string   `json:"Tags"`
+	UseHistoricalData       *bool               `json:"UseHistoricalData,omitempty"`
+}
+
+type GetCalculatedAttributeForProfileRequest struct {
+	CalculatedAttributeName string `json:"CalculatedAttributeName"`
+	DomainName              string `json:"DomainName"`
+	ProfileId               string `json:"ProfileId"`
+}
+
+type GetCalculatedAttributeForProfileResponse struct {
+	CalculatedAttributeName *string             `json:"CalculatedAttributeName,omitempty"`
+	DisplayName             *string             `json:"DisplayName,omitempty"`
+	IsDataPartial           *string             `json:"IsDataPartial,omitempty"`
+	LastObjectTimestamp     *awsmodel.Timestamp `json:"LastObjectTimestamp,omitempty"`
+	Value                   *string             `json:"Value,omitempty"`
 }
 
 type GetDomainRequest struct {
@@ -306,6 +444,48 @@ type GetProfileObjectTypeTemplateResponse struct {
 type JobSchedule struct {
 	DayOfTheWeek string `json:"DayOfTheWeek"`
 	Time         string `json:"Time"`
+}
+
+type ListCalculatedAttributeDefinitionItem struct {
+	CalculatedAttributeName *string             `json:"CalculatedAttributeName,omitempty"`
+	CreatedAt               *awsmodel.Timestamp `json:"CreatedAt,omitempty"`
+	Description             *string             `json:"Description,omitempty"`
+	DisplayName             *string             `json:"DisplayName,omitempty"`
+	LastUpdatedAt           *awsmodel.Timestamp `json:"LastUpdatedAt,omitempty"`
+	Status                  *string             `json:"Status,omitempty"`
+	Tags                    map[string]string   `json:"Tags"`
+	UseHistoricalData       *bool               `json:"UseHistoricalData,omitempty"`
+}
+
+type ListCalculatedAttributeDefinitionsRequest struct {
+	DomainName string  `json:"DomainName"`
+	MaxResults *int32  `json:"MaxResults,omitempty"`
+	NextToken  *string `json:"NextToken,omitempty"`
+}
+
+type ListCalculatedAttributeDefinitionsResponse struct {
+	Items     []*ListCalculatedAttributeDefinitionItem `json:"Items"`
+	NextToken *string                                  `json:"NextToken,omitempty"`
+}
+
+type ListCalculatedAttributeForProfileItem struct {
+	CalculatedAttributeName *string             `json:"CalculatedAttributeName,omitempty"`
+	DisplayName             *string             `json:"DisplayName,omitempty"`
+	IsDataPartial           *string             `json:"IsDataPartial,omitempty"`
+	LastObjectTimestamp     *awsmodel.Timestamp `json:"LastObjectTimestamp,omitempty"`
+	Value                   *string             `json:"Value,omitempty"`
+}
+
+type ListCalculatedAttributesForProfileRequest struct {
+	DomainName string  `json:"DomainName"`
+	MaxResults *int32  `json:"MaxResults,omitempty"`
+	NextToken  *string `json:"NextToken,omitempty"`
+	ProfileId  string  `json:"ProfileId"`
+}
+
+type ListCalculatedAttributesForProfileResponse struct {
+	Items     []*ListCalculatedAttributeForProfileItem `json:"Items"`
+	NextToken *string                                  `json:"NextToken,omitempty"`
 }
 
 type ListDomainItem struct {
@@ -510,6 +690,20 @@ type PutProfileObjectTypeResponse struct {
 	TemplateId                       *string                     `json:"TemplateId,omitempty"`
 }
 
+type Range struct {
+	TimestampFormat *string     `json:"TimestampFormat,omitempty"`
+	TimestampSource *string     `json:"TimestampSource,omitempty"`
+	Unit            *string     `json:"Unit,omitempty"`
+	Value           *int32      `json:"Value,omitempty"`
+	ValueRange      *ValueRange `json:"ValueRange,omitempty"`
+}
+
+type RangeOverride struct {
+	End   *int32 `json:"End,omitempty"`
+	Start int32  `json:"Start"`
+	Unit  string `json:"Unit"`
+}
+
 type Readiness struct {
 	Message            *string `json:"Message,omitempty"`
 	ProgressPercentage *int32  `json:"ProgressPercentage,omitempty"`
@@ -564,6 +758,11 @@ type TagResourceRequest struct {
 type TagResourceResponse struct {
 }
 
+type Threshold struct {
+	Operator string `json:"Operator"`
+	Value    string `json:"Value"`
+}
+
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"resourceArn"`
 	TagKeys     []string `json:"tagKeys"`
@@ -583,6 +782,29 @@ type UpdateAddress struct {
 	PostalCode *string `json:"PostalCode,omitempty"`
 	Province   *string `json:"Province,omitempty"`
 	State      *string `json:"State,omitempty"`
+}
+
+type UpdateCalculatedAttributeDefinitionRequest struct {
+	CalculatedAttributeName string      `json:"CalculatedAttributeName"`
+	Conditions              *Conditions `json:"Conditions,omitempty"`
+	Description             *string     `json:"Description,omitempty"`
+	DisplayName             *string     `json:"DisplayName,omitempty"`
+	DomainName              string      `json:"DomainName"`
+}
+
+type UpdateCalculatedAttributeDefinitionResponse struct {
+	AttributeDetails        *AttributeDetails   `json:"AttributeDetails,omitempty"`
+	CalculatedAttributeName *string             `json:"CalculatedAttributeName,omitempty"`
+	Conditions              *Conditions         `json:"Conditions,omitempty"`
+	CreatedAt               *awsmodel.Timestamp `json:"CreatedAt,omitempty"`
+	Description             *string             `json:"Description,omitempty"`
+	DisplayName             *string             `json:"DisplayName,omitempty"`
+	LastUpdatedAt           *awsmodel.Timestamp `json:"LastUpdatedAt,omitempty"`
+	Readiness               *Readiness          `json:"Readiness,omitempty"`
+	Statistic               *string             `json:"Statistic,omitempty"`
+	Status                  *string             `json:"Status,omitempty"`
+	Tags                    map[string]string   `json:"Tags"`
+	UseHistoricalData       *bool               `json:"UseHistoricalData,omitempty"`
 }
 
 type UpdateDomainRequest struct {
@@ -641,4 +863,9 @@ type UpdateProfileRequest struct {
 
 type UpdateProfileResponse struct {
 	ProfileId string `json:"ProfileId"`
+}
+
+type ValueRange struct {
+	End   int32 `json:"End"`
+	Start int32 `json:"Start"`
 }
