@@ -29,6 +29,24 @@ const greetFlow = `{"Version":"2019-10-30","StartAction":"find","Actions":[
      "ProfileRequestData":{"ProfileId":"$.Customer.ProfileId","ContactId":"$.ContactId"}},
    "Transitions":{"NextAction":"hello","Errors":[{"ErrorType":"NoMatchingError","NextAction":"broken"}]}},
   {"Identifier":"hello","Type":"MessageParticipant","Parameters":{"Text":"Hello account $.Customer.AccountNumber ($.Customer.EmailAddress), your $.Customer.Attributes.SubscriptionPlanType plan."},
+   "Transitions":{"NextAction":"subscription","Errors":[{"ErrorType":"NoMatchingError","NextAction":"bye"}]}},
+  {"Identifier":"subscription","Type":"GetCustomerProfileObject","Parameters":{
+     "ProfileRequestData":{"ProfileId":"$.Customer.ProfileId","ObjectType":"PurchasedSubscription",
+       "IdentifierName":"_account","IdentifierValue":"$.Customer.AccountNumber"},
+     "ProfileResponseData":["ObjectAttributes.status","ObjectAttributes.price"]},
+   "Transitions":{"NextAction":"offer","Errors":[
+     {"ErrorType":"NoneFoundError","NextAction":"offer"},{"ErrorType":"NoMatchingError","NextAction":"broken"}]}},
+  {"Identifier":"offer","Type":"GetCustomerProfileObject","Parameters":{
+     "ProfileRequestData":{"ProfileId":"$.Customer.ProfileId","ObjectType":"MarketingAssignedOffers","UseLatest":"true"},
+     "ProfileResponseData":["ObjectAttributes.offerName","ObjectAttributes.offerViewed"]},
+   "Transitions":{"NextAction":"calculated","Errors":[
+     {"ErrorType":"NoneFoundError","NextAction":"calculated"},{"ErrorType":"NoMatchingError","NextAction":"broken"}]}},
+  {"Identifier":"calculated","Type":"GetCalculatedAttributesForCustomerProfile","Parameters":{
+     "ProfileRequestData":{"ProfileId":"$.Customer.ProfileId"},
+     "ProfileResponseData":["CalculatedAttributes.trial_days"]},
+   "Transitions":{"NextAction":"details","Errors":[
+     {"ErrorType":"NoneFoundError","NextAction":"details"},{"ErrorType":"NoMatchingError","NextAction":"broken"}]}},
+  {"Identifier":"details","Type":"MessageParticipant","Parameters":{"Text":"Subscription $.Customer.ObjectAttributes.status at $.Customer.ObjectAttributes.price; offer $.Customer.ObjectAttributes.offerName, viewed $.Customer.ObjectAttributes.offerViewed; $.Customer.CalculatedAttributes.trial_days trial days."},
    "Transitions":{"NextAction":"bye","Errors":[{"ErrorType":"NoMatchingError","NextAction":"bye"}]}},
   {"Identifier":"stranger","Type":"MessageParticipant","Parameters":{"Text":"Hello, who is calling?"},
    "Transitions":{"NextAction":"bye","Errors":[{"ErrorType":"NoMatchingError","NextAction":"bye"}]}},
@@ -36,10 +54,11 @@ const greetFlow = `{"Version":"2019-10-30","StartAction":"find","Actions":[
    "Transitions":{"NextAction":"bye","Errors":[{"ErrorType":"NoMatchingError","NextAction":"bye"}]}},
   {"Identifier":"bye","Type":"DisconnectParticipant","Parameters":{},"Transitions":{}}]}`
 
-// TestProfilesInFlows replays seed 002 with the AWS CLI, puts the offer
-// object again as it occurs later with the customer's phone, links the
-// domain to the instance with `hotline profiles link`, and calls: the flow
-// knows who is calling.
+// TestProfilesInFlows replays seed 002 with the AWS CLI, defines a
+// calculated attribute, puts the offer object again as it occurs later with
+// the customer's phone, links the domain to the instance with `hotline
+// profiles link`, and calls: the flow knows who is calling, and reads their
+// objects and calculated attributes.
 func TestProfilesInFlows(t *testing.T) {
 	bin := hotline(t)
 	s := startServe(t, bin, t.TempDir())
@@ -79,6 +98,9 @@ func TestProfilesInFlows(t *testing.T) {
 	for _, o := range seed.Objects {
 		put(o.ObjectTypeName, o.Object)
 	}
+	s.aws(t, "customer-profiles", "create-calculated-attribute-definition", "--domain-name", domain,
+		"--calculated-attribute-name", "trial_days", "--statistic", "SUM", "--use-historical-data",
+		"--attribute-details", `{"Attributes":[{"Name":"trialdays"}],"Expression":"{TrialSubscription.trialdays}"}`)
 	put("MarketingAssignedOffers", map[string]any{"UserId": "00001", "email": "test@test.com", "phone": "+44 (7700) 900-123",
 		"offerName": "30% Renewal", "offerViewed": "true"})
 
@@ -133,7 +155,8 @@ func TestProfilesInFlows(t *testing.T) {
 
 	// The phone was written "+44 (7700) 900-123" in the object; the caller's
 	// E.164 number finds it.
-	if got, want := hear("+447700900123"), "Hello account 00001 (test@test.com), your Professional plan."; got != want {
+	if got, want := hear("+447700900123"), "Hello account 00001 (test@test.com), your Professional plan. | "+
+		"Subscription Active at $99.99; offer 30% Renewal, viewed true; 90 trial days."; got != want {
 		t.Errorf("known caller heard %q, want %q", got, want)
 	}
 	if got := hear("+447700900999"); got != "Hello, who is calling?" {

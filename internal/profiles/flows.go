@@ -204,6 +204,42 @@ func (d *flowDomain) Associate(id, _ string) error {
 	return err
 }
 
+// Objects lists the profile's objects of the type through ListProfileObjects,
+// with the key as its ObjectFilter.
+func (d *flowDomain) Objects(id, objectType string, key *interp.ProfileKey, limit int) ([]string, error) {
+	in := &api.ListProfileObjectsRequest{DomainName: d.domain, ProfileId: id, ObjectTypeName: objectType,
+		MaxResults: ptr(int32(limit))}
+	if key != nil {
+		in.ObjectFilter = &api.ObjectFilter{KeyName: key.Name, Values: []string{key.Value}}
+	}
+	if err := d.validate("ListProfileObjectsRequest", in); err != nil {
+		return nil, err
+	}
+	out, err := d.s.listObjects(d.ctx, in)
+	if err != nil {
+		return nil, plain(err)
+	}
+	objects := make([]string, len(out.Items))
+	for i, it := range out.Items {
+		objects[i] = deref(it.Object)
+	}
+	return objects, nil
+}
+
+// Calculated computes the profile's calculated attributes as
+// ListCalculatedAttributesForProfile does.
+func (d *flowDomain) Calculated(id string) (map[string]string, error) {
+	vals, err := d.s.CalculatedAttributesForProfile(d.ctx, d.domain, id)
+	if err != nil {
+		return nil, plain(err)
+	}
+	out := make(map[string]string, len(vals))
+	for _, v := range vals {
+		out[v.Name] = v.Value
+	}
+	return out, nil
+}
+
 // validate checks a request against the Customer Profiles model, so a
 // flow's values meet the same rules as an API caller's.
 func (d *flowDomain) validate(shape string, in any) error {

@@ -86,7 +86,8 @@ func (r *run) exec(a *flow.Action) outcome {
 	case flow.TypeCreateCallbackContact:
 		return r.createCallback(a)
 	case flow.TypeGetCustomerProfile, flow.TypeCreateCustomerProfile, flow.TypeUpdateCustomerProfile,
-		flow.TypeAssociateContactToCustomerProfile:
+		flow.TypeAssociateContactToCustomerProfile, flow.TypeGetCustomerProfileObject,
+		flow.TypeGetCalculatedAttributesForCustomerProfile:
 		return r.profileAction(a)
 	}
 	// Fail loudly: an action the engine does not implement is never skipped.

@@ -2,9 +2,11 @@ package interp
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline/internal/flow"
 )
@@ -27,6 +29,13 @@ type Profiles interface {
 	Get(id string) (map[string]string, error)
 	// Associate links the contact to the profile with id.
 	Associate(id, contactID string) error
+	// Objects returns the JSON text of the profile's objects of
+	// objectType, most recent first, at most limit: every one, or those
+	// whose key has the value when key is not nil.
+	Objects(id, objectType string, key *ProfileKey, limit int) ([]string, error)
+	// Calculated returns the values the domain's calculated attributes
+	// have for the profile, by attribute name.
+	Calculated(id string) (map[string]string, error)
 }
 
 // ProfileKey is one search identifier of GetCustomerProfile.
@@ -52,8 +61,7 @@ const (
 // customerScope is the Change scope of writes to $.Customer.
 const customerScope = "Customer"
 
-// profileAction runs GetCustomerProfile, CreateCustomerProfile,
-// UpdateCustomerProfile and AssociateContactToCustomerProfile.
+// profileAction runs the Customer Profiles actions.
 func (r *run) profileAction(a *flow.Action) outcome {
 	req, ok := a.Params.Get("ProfileRequestData")
 	if !ok || req.Kind != flow.ParamObject {
@@ -75,7 +83,9 @@ func (r *run) profileAction(a *flow.Action) outcome {
 		if err != nil {
 			return failure("CreateProfile: " + err.Error())
 		}
-		r.exposeProfile(a, p)
+		if err := r.exposeProfile(a, p); err != nil {
+			return failure("created profile " + p["ProfileId"] + ", but " + err.Error())
+		}
 		return next("created profile " + p["ProfileId"])
 	case flow.TypeUpdateCustomerProfile:
 		id, err := r.profileID(req)
@@ -90,14 +100,20 @@ func (r *run) profileAction(a *flow.Action) outcome {
 		if err != nil {
 			return failure("UpdateProfile: " + err.Error())
 		}
-		r.exposeProfile(a, p)
+		if err := r.exposeProfile(a, p); err != nil {
+			return failure("updated profile " + id + ", but " + err.Error())
+		}
 		return next("updated profile " + id)
+	case flow.TypeGetCustomerProfileObject:
+		return r.getProfileObject(a, req, prof)
+	case flow.TypeGetCalculatedAttributesForCustomerProfile:
+		return r.getCalculatedAttributes(a, req, prof)
 	case flow.TypeAssociateContactToCustomerProfile:
 		id, err := r.profileID(req)
 		if err != nil {
 			return failure(err.Error())
 		}
-		contact, _, err := r.get(req, "ContactId")
+		contact, _, err := r.request(req, "ContactId")
 		if err != nil {
 			return failure(err.Error())
 		}
@@ -128,7 +144,9 @@ func (r *run) getProfile(a *flow.Action, req *flow.Param, prof Profiles) outcome
 	case 0:
 		return failed(errNoneFound, "no profile matches "+describeKeys(keys, and))
 	case 1:
-		r.exposeProfile(a, found[0])
+		if err := r.exposeProfile(a, found[0]); err != nil {
+			return failure(err.Error())
+		}
 		return next("found profile " + found[0]["ProfileId"])
 	}
 	return failed(errMultipleFound, "more than one profile matches "+describeKeys(keys, and))
@@ -141,7 +159,7 @@ func (r *run) searchKeys(req *flow.Param) ([]ProfileKey, bool, error) {
 	var keys []ProfileKey
 	and := true
 	if crit, ok := req.Get("SearchCriteria"); ok && crit.Kind == flow.ParamArray {
-		op, _, err := r.get(req, "LogicalOperator")
+		op, _, err := r.request(req, "LogicalOperator")
 		if err != nil {
 			return nil, false, err
 		}
@@ -177,13 +195,13 @@ func (r *run) profileKey(p *flow.Param) (ProfileKey, error) {
 	if p.Kind != flow.ParamObject {
 		return ProfileKey{}, errors.New("a search identifier must be an object")
 	}
-	name, _, err := r.get(p, "IdentifierName")
+	name, _, err := r.request(p, "IdentifierName")
 	if err != nil {
 		return ProfileKey{}, err
 	}
-	value, present, err := r.get(p, "IdentifierValue")
+	value, present, err := r.request(p, "IdentifierValue")
 	if !present && err == nil {
-		value, _, err = r.get(p, "IdentiferValue")
+		value, _, err = r.request(p, "IdentiferValue")
 	}
 	if err != nil {
 		return ProfileKey{}, err
@@ -216,9 +234,36 @@ func logicalOperator(and bool) string {
 	return "OR"
 }
 
+// The block's limits: "Request values can't exceed 255 characters", and
+// the Customer Profiles contact attributes of a flow total at most 14,000
+// characters.
+const (
+	maxRequestValue   = 255
+	maxCustomerValues = 14000
+)
+
+// request is get for a member of ProfileRequestData, held to the block's
+// limit on request values.
+func (r *run) request(p *flow.Param, name string) (string, bool, error) {
+	v, present, err := r.get(p, name)
+	if err == nil {
+		if err = checkRequestValue(v); err != nil {
+			err = errors.New(name + ": " + err.Error())
+		}
+	}
+	return v, present, err
+}
+
+func checkRequestValue(v string) error {
+	if n := utf8.RuneCountInString(v); n > maxRequestValue {
+		return fmt.Errorf("the value is %d characters long; Customer Profiles actions take at most %d", n, maxRequestValue)
+	}
+	return nil
+}
+
 // profileID reads ProfileRequestData.ProfileId.
 func (r *run) profileID(req *flow.Param) (string, error) {
-	id, _, err := r.get(req, "ProfileId")
+	id, _, err := r.request(req, "ProfileId")
 	if err != nil {
 		return "", err
 	}
@@ -246,6 +291,9 @@ func (r *run) profileFields(req *flow.Param, update bool) (map[string]string, er
 			return nil, errors.New("ProfileRequestData." + f.Name + " must be a string")
 		}
 		v, err := r.value(f.Param.Value)
+		if err == nil {
+			err = checkRequestValue(v)
+		}
 		if err != nil {
 			return nil, errors.New("ProfileRequestData." + f.Name + ": " + err.Error())
 		}
@@ -286,7 +334,7 @@ func responseFields(a *flow.Action) []string {
 // asks for under $.Customer: added to what is there for the profile
 // already exposed, replacing it for another. $.Customer belongs to the
 // contact: later flows of the same contact see it.
-func (r *run) exposeProfile(a *flow.Action, p map[string]string) {
+func (r *run) exposeProfile(a *flow.Action, p map[string]string) error {
 	c := r.c
 	next := map[string]string{}
 	if c.Customer["ProfileId"] == p["ProfileId"] {
@@ -297,6 +345,13 @@ func (r *run) exposeProfile(a *flow.Action, p map[string]string) {
 		if v, ok := p[name]; ok && v != "" {
 			next[name] = v
 		}
+	}
+	size := 0
+	for _, v := range next {
+		size += utf8.RuneCountInString(v)
+	}
+	if size > maxCustomerValues {
+		return fmt.Errorf("$.Customer would hold %d characters; a flow's Customer Profiles attributes hold at most %d (ask for fewer fields in ProfileResponseData)", size, maxCustomerValues)
 	}
 	keys := make([]string, 0, len(next)+len(c.Customer))
 	for k := range next {
@@ -314,6 +369,7 @@ func (r *run) exposeProfile(a *flow.Action, p map[string]string) {
 		}
 	}
 	c.Customer = next
+	return nil
 }
 
 // customerField resolves $.Customer.<Field>; nested names such as

@@ -24,6 +24,12 @@ const (
 // is the generic one.
 func justNoMatchingError(*flow.Action, string) []string { return []string{flow.ErrNoMatchingError} }
 
+// noneFoundOrNoMatching is what the profile object and calculated
+// attribute actions raise (their reference pages list both).
+func noneFoundOrNoMatching(*flow.Action, string) []string {
+	return []string{errNoneFound, flow.ErrNoMatchingError}
+}
+
 // expectedErrors lists, per action type, the error outcomes an author is
 // expected to branch on: the errors the reference says the action raises
 // in ordinary use (a caller who stays silent, a full queue, a failing
@@ -96,8 +102,8 @@ var expectedErrors = map[flow.ActionType]func(a *flow.Action, flowType string) [
 	flow.TypeCreateCustomerProfile:                     justNoMatchingError,
 	flow.TypeUpdateCustomerProfile:                     justNoMatchingError,
 	flow.TypeAssociateContactToCustomerProfile:         justNoMatchingError,
-	flow.TypeGetCustomerProfileObject:                  justNoMatchingError,
-	flow.TypeGetCalculatedAttributesForCustomerProfile: justNoMatchingError,
+	flow.TypeGetCustomerProfileObject:                  noneFoundOrNoMatching,
+	flow.TypeGetCalculatedAttributesForCustomerProfile: noneFoundOrNoMatching,
 	flow.TypeCreateCase:                                justNoMatchingError,
 	flow.TypeGetCase:                                   justNoMatchingError,
 	flow.TypeUpdateCase:                                justNoMatchingError,
