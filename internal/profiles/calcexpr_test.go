@@ -221,3 +221,72 @@ func TestCalcWindow(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseCalcExpr holds the expression parser to what it promises on any
+// input: no panic; an accepted expression names one object type and the
+// fields it lists, each written in it as {type.field}; evaluating it over
+// any field values never panics, and a value it yields is a number's
+// canonical text when the expression does arithmetic.
+func FuzzParseCalcExpr(f *testing.F) {
+	for _, s := range []string{
+		"{Order.total}", "{Order.total} + {Order.tax}", "({Order.a}-{Order.b})*{Order.a} / {Order.b}",
+		"{Order.item.price}", "{A.x} + {B.y}", "((({T.x})))", "{T.x} +", "{T.}", "{.x}", "{T.x", "", " ( { T.x } ) ",
+	} {
+		f.Add(s, "12.5", "-3")
+	}
+	f.Fuzz(func(t *testing.T, src, a, b string) {
+		e, err := parseCalcExpr(src)
+		if err != nil {
+			return
+		}
+		if e.typ == "" || len(e.fields) == 0 {
+			t.Fatalf("%q: accepted without a type or fields: %+v", src, e)
+		}
+		for _, field := range e.fields {
+			if !strings.Contains(src, e.typ+"."+field+"}") {
+				t.Fatalf("%q: field %q is not written as {%s.%s}", src, field, e.typ, field)
+			}
+		}
+		vals := map[string]string{e.fields[0]: a}
+		if len(e.fields) > 1 {
+			vals[e.fields[1]] = b
+		}
+		v, ok := e.eval(func(field string) (string, bool) { s, ok := vals[field]; return s, ok })
+		if !ok || e.root.op == 0 {
+			return
+		}
+		if v.num == nil || v.text != formatNumber(v.num) {
+			t.Fatalf("%q over %q, %q: arithmetic gave %+v", src, a, b, v)
+		}
+	})
+}
+
+// FuzzParseCalcTime: no panic, and an accepted time reads back the same
+// from its own RFC 3339 text (seconds precision aside).
+func FuzzParseCalcTime(f *testing.F) {
+	for _, s := range []string{"1700000000", "1700000000123", "-5", "2001-07-04T12:08:56.235-0700",
+		"2001-07-04T12:08:56Z", "2001-07-04T12:08:56", "2001-07-04", "", "99999999999999999999"} {
+		f.Add("", s)
+		f.Add(tsEpoch, s)
+		f.Add(tsISO, s)
+	}
+	f.Fuzz(func(t *testing.T, format, s string) {
+		if format != "" && format != tsEpoch && format != tsISO {
+			return // refused when the definition is written
+		}
+		at, err := parseCalcTime(format, s)
+		if err != nil {
+			return
+		}
+		if at.Location() != time.UTC {
+			t.Fatalf("%q read as %v, not in UTC", s, at)
+		}
+		if at.Year() < 0 || at.Year() > 9999 {
+			return // RFC 3339 has no text for it
+		}
+		back, err := parseCalcTime(tsISO, at.Format(time.RFC3339Nano))
+		if err != nil || !back.Equal(at) {
+			t.Fatalf("%q read as %v; its own text reads back as %v, %v", s, at, back, err)
+		}
+	})
+}
