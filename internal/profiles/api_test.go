@@ -264,7 +264,14 @@ func TestObjectTypesTemplatesAndTags(t *testing.T) {
 
 	arn := "arn:aws:profile:us-east-1:000000000000:domains/d"
 	typeARN := arn + "/object-types/TrialSubscription"
-	for _, r := range []string{arn, typeARN} {
+	calcARN := arn + "/calculated-attributes/accounts"
+	_, err = c.CreateCalculatedAttributeDefinition(ctx, &cp.CreateCalculatedAttributeDefinitionInput{
+		DomainName: aws.String("d"), CalculatedAttributeName: aws.String("accounts"), Statistic: types.StatisticCount,
+		AttributeDetails: &types.AttributeDetails{Expression: aws.String("{TrialSubscription.UserId}"),
+			Attributes: []types.AttributeItem{{Name: aws.String("UserId")}}},
+	})
+	check(t, err)
+	for _, r := range []string{arn, typeARN, calcARN} {
 		_, err = c.TagResource(ctx, &cp.TagResourceInput{ResourceArn: aws.String(r), Tags: map[string]string{"env": "ci", "owner": "cx"}})
 		check(t, err)
 		_, err = c.UntagResource(ctx, &cp.UntagResourceInput{ResourceArn: aws.String(r), TagKeys: []string{"owner", "absent"}})
@@ -279,8 +286,11 @@ func TestObjectTypesTemplatesAndTags(t *testing.T) {
 	check(t, err)
 	typ, err := c.GetProfileObjectType(ctx, &cp.GetProfileObjectTypeInput{DomainName: aws.String("d"), ObjectTypeName: aws.String("TrialSubscription")})
 	check(t, err)
-	if dom.Tags["env"] != "ci" || typ.Tags["env"] != "ci" || aws.ToString(typ.Description) != "v2" {
-		t.Fatalf("tags are not on the records, or tagging changed them: %v %s", dom.Tags, dump(typ))
+	calc, err := c.GetCalculatedAttributeDefinition(ctx, &cp.GetCalculatedAttributeDefinitionInput{DomainName: aws.String("d"), CalculatedAttributeName: aws.String("accounts")})
+	check(t, err)
+	if dom.Tags["env"] != "ci" || typ.Tags["env"] != "ci" || aws.ToString(typ.Description) != "v2" ||
+		calc.Tags["env"] != "ci" || aws.ToString(calc.AttributeDetails.Expression) != "{TrialSubscription.UserId}" {
+		t.Fatalf("tags are not on the records, or tagging changed them: %v %s %s", dom.Tags, dump(typ), dump(calc))
 	}
 }
 

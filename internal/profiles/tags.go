@@ -21,7 +21,8 @@ func (s *Service) registerTags(e *edge.Service) {
 }
 
 // tagRecordKey finds the store key of the record an ARN names: a domain
-// (…:domains/<domain>) or an object type (…:domains/<domain>/object-types/<type>).
+// (…:domains/<domain>), an object type (…:domains/<domain>/object-types/<type>)
+// or a calculated attribute (…:domains/<domain>/calculated-attributes/<name>).
 func (s *Service) tagRecordKey(arn string) (string, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 || parts[5] == "" {
@@ -42,6 +43,8 @@ func (s *Service) tagRecordKey(arn string) (string, error) {
 		return domainKey(seg[1]), nil
 	case len(seg) == 4 && seg[0] == "domains" && seg[1] != "" && seg[2] == "object-types" && seg[3] != "":
 		return typeKey(seg[1], seg[3]), nil
+	case len(seg) == 4 && seg[0] == "domains" && seg[1] != "" && seg[2] == "calculated-attributes" && seg[3] != "":
+		return calcKey(seg[1], seg[3]), nil
 	}
 	return "", notFound("resource %s was not found", arn)
 }
