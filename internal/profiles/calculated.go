@@ -284,13 +284,8 @@ func (s *Service) createCalculated(ctx context.Context, in *api.CreateCalculated
 	if err != nil {
 		return nil, err
 	}
-	r := d.output()
-	return &api.CreateCalculatedAttributeDefinitionResponse{
-		CalculatedAttributeName: r.CalculatedAttributeName, DisplayName: r.DisplayName, Description: r.Description,
-		AttributeDetails: r.AttributeDetails, Conditions: r.Conditions, Statistic: r.Statistic,
-		CreatedAt: r.CreatedAt, LastUpdatedAt: r.LastUpdatedAt, UseHistoricalData: r.UseHistoricalData,
-		Status: r.Status, Readiness: r.Readiness, Tags: r.Tags,
-	}, nil
+	// The model gives Create the same answer as Get.
+	return (*api.CreateCalculatedAttributeDefinitionResponse)(d.output()), nil
 }
 
 // output renders a definition as GetCalculatedAttributeDefinition answers
