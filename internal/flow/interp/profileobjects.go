@@ -51,8 +51,14 @@ func (r *run) getProfileObject(a *flow.Action, req *flow.Param, prof Profiles) o
 	if err != nil {
 		return failure(err.Error())
 	}
+	// An empty IdentifierName is no identifier (an export may carry one
+	// beside UseLatest).
+	name, _, err := r.request(req, "IdentifierName")
+	if err != nil {
+		return failure(err.Error())
+	}
 	var key *ProfileKey
-	if _, named := req.ValueOf("IdentifierName"); named {
+	if name != "" {
 		k, err := r.profileKey(req)
 		if err != nil {
 			return failure(err.Error())

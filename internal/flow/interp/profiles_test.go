@@ -271,6 +271,8 @@ func TestGetCustomerProfileObject(t *testing.T) {
 			"order o-1 shipped 12.5 city Leeds lines [1,2] gift  note  of p-alex"},
 		{"latest of the identifier's matches", `{"ProfileId":"p-alex","ObjectType":"order","IdentifierName":"status","IdentifierValue":"open","UseLatest":"TRUE"}`,
 			"order o-2 open 40 city  lines  gift true note  of p-alex"},
+		{"latest beside an empty identifier", `{"ProfileId":"p-alex","ObjectType":"order","UseLatest":"true","IdentifierName":"","IdentifierValue":""}`,
+			"order o-2 open 40 city  lines  gift true note  of p-alex"},
 		{"none of that type", `{"ProfileId":"p-alex","ObjectType":"refund","UseLatest":"true"}`, "err NoneFoundError"},
 		{"no such identifier value", `{"ProfileId":"p-alex","ObjectType":"order","IdentifierName":"orderId","IdentifierValue":"o-9"}`, "err NoneFoundError"},
 		{"no such profile", `{"ProfileId":"p-nobody","ObjectType":"order","UseLatest":"true"}`, "err NoneFoundError"},
