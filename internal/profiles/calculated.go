@@ -420,10 +420,36 @@ type calcReader struct {
 	dom  string
 	now  time.Time
 	docs map[string]map[string]any
+	// live holds, by profile id and type, the live objects in ingestion
+	// order, so definitions that read one type share one scan.
+	live map[[2]string][]*objectRecord
 }
 
 func (s *Service) calcReader(tx store.Tx, dom string) *calcReader {
-	return &calcReader{s: s, tx: tx, dom: dom, now: s.clock.Now(), docs: map[string]map[string]any{}}
+	return &calcReader{s: s, tx: tx, dom: dom, now: s.clock.Now(), docs: map[string]map[string]any{},
+		live: map[[2]string][]*objectRecord{}}
+}
+
+// liveObjects returns the profile's unexpired objects of type typ in
+// ingestion order.
+func (r *calcReader) liveObjects(profileID, typ string) ([]*objectRecord, error) {
+	if objs, ok := r.live[[2]string{profileID, typ}]; ok {
+		return objs, nil
+	}
+	var objs []*objectRecord
+	nowNs := r.now.UnixNano()
+	prefix := profileTypeObjectsPrefix(r.dom, profileID, typ)
+	for _, uk := range r.tx.Scan([]byte(prefix), store.PrefixEnd([]byte(prefix))) {
+		o, ok, err := getObject(r.tx, objectKey(r.dom, typ, string(uk)))
+		if err != nil {
+			return nil, err
+		}
+		if ok && !o.expired(nowNs) {
+			objs = append(objs, o)
+		}
+	}
+	r.live[[2]string{profileID, typ}] = objs
+	return objs, nil
 }
 
 // calcObject is one object a calculation covers.
@@ -487,25 +513,19 @@ func (r *calcReader) objects(p *calcPlan, t *objectType, profileID string, windo
 	}
 	historical := deref(p.def.UseHistoricalData)
 	created := p.def.CreatedAt.UnixNano()
-	nowNs := r.now.UnixNano()
 	numeric := numericStat(p.def.Statistic)
+	live, err := r.liveObjects(profileID, t.Name)
+	if err != nil {
+		return nil, err
+	}
 	var out []calcObject
-	prefix := profileTypeObjectsPrefix(r.dom, profileID, t.Name)
-	for _, uk := range r.tx.Scan([]byte(prefix), store.PrefixEnd([]byte(prefix))) {
-		key := objectKey(r.dom, t.Name, string(uk))
-		o, ok, err := getObject(r.tx, key)
-		if err != nil {
-			return nil, err
-		}
-		if !ok || o.expired(nowNs) {
-			continue
-		}
+	for _, o := range live {
 		// Without UseHistoricalData only objects put since the definition
 		// was created count (a re-put counts from the time it was made).
 		if !historical && max(o.Created, o.At) < created {
 			continue
 		}
-		doc, err := r.doc(key, o)
+		doc, err := r.doc(objectKey(r.dom, t.Name, o.UniqueKey), o)
 		if err != nil {
 			return nil, err
 		}
