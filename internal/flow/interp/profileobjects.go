@@ -1,8 +1,6 @@
 package interp
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -120,14 +118,13 @@ func (r *run) useLatest(req *flow.Param) (bool, error) {
 
 // objectFields picks the ObjectAttributes.<field> names of
 // ProfileResponseData out of an object's JSON text. A field is a member of
-// the object, or a dotted path into it; objects and arrays are exposed as
-// their JSON text, null and absent fields not at all.
+// the object or a dotted path into it, read as a function's JSON response
+// is read ($.External): objects and arrays as their JSON text, null and
+// absent fields not at all.
 func objectFields(a *flow.Action, id, object string) (map[string]string, error) {
-	dec := json.NewDecoder(strings.NewReader(object))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, errors.New("not a JSON object: " + err.Error())
+	doc, err := parseData(object)
+	if err != nil || doc.kind != dataObject {
+		return nil, errors.New("not a JSON object")
 	}
 	p := map[string]string{"ProfileId": id}
 	for _, name := range responseFields(a) {
@@ -135,49 +132,11 @@ func objectFields(a *flow.Action, id, object string) (map[string]string, error) 
 		if !ok {
 			continue
 		}
-		if v, ok := lookupPath(doc, path); ok {
+		if v, ok := doc.Get(path); ok {
 			p[name] = v
 		}
 	}
 	return p, nil
-}
-
-// lookupPath finds path in doc: the whole path as one member first, then
-// its first segment as a member and the rest inside it.
-func lookupPath(doc map[string]any, path string) (string, bool) {
-	if v, ok := doc[path]; ok {
-		return jsonText(v)
-	}
-	head, rest, ok := strings.Cut(path, ".")
-	if !ok {
-		return "", false
-	}
-	inner, ok := doc[head].(map[string]any)
-	if !ok {
-		return "", false
-	}
-	return lookupPath(inner, rest)
-}
-
-// jsonText renders a decoded JSON value as a contact attribute.
-func jsonText(v any) (string, bool) {
-	switch v := v.(type) {
-	case nil:
-		return "", false
-	case string:
-		return v, true
-	case json.Number:
-		return v.String(), true
-	case bool:
-		return strconv.FormatBool(v), true
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", false
-	}
-	return strings.TrimSuffix(b.String(), "\n"), true
 }
 
 // getCalculatedAttributes runs GetCalculatedAttributesForCustomerProfile:
